@@ -1,0 +1,1 @@
+"""Tongchuang (同窗) alumni platform."""

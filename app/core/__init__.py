@@ -1,0 +1,1 @@
+"""Cross-cutting machinery every module uses."""

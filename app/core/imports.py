@@ -1,0 +1,1 @@
+"""Import/export engine (placeholder until the engine lands)."""

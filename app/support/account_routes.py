@@ -1,0 +1,194 @@
+"""Login, logout, language, registration, password reset by signed link, profile, password change."""
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+
+from app.config import get_settings
+from app.core import auth, notify
+from app.core.audit import Actor
+from app.core.auth import LANG_COOKIE, SESSION_COOKIE, LoginRefused, client_ip
+from app.core.forms import Invalid
+from app.core.i18n import LOCALES
+from app.core.i18n import gettext as _
+from app.core.permissions import login_required
+from app.core.ratelimit import rate_limit
+from app.core.security import TokenExpired, TokenInvalid
+from app.core.web import actor, form_data, redirect, render, safe_next
+from app.support import forms, user_service
+
+
+def _set_session_cookie(response: Response, token: str) -> None:
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=get_settings().secure_cookies,
+                        max_age=get_settings().session_days * 86400, path="/")
+
+
+@get("/", sync_to_thread=False)
+def home(request: Request) -> Response:
+    return Response("", status_code=303, headers={"Location": "/admin" if request.scope.get("user") else "/login"})
+
+
+@get("/login")
+async def login_page(request: Request) -> Response:
+    if request.scope.get("user"):
+        return redirect(request, safe_next(request.query_params.get("next")))
+    return await render(request, "support/login.html", form=forms.login_form(), next=request.query_params.get("next", ""))
+
+
+@post("/login", guards=[rate_limit("login", 30, 60)])
+async def login_submit(request: Request) -> Response:
+    data = await form_data(request)
+    form = forms.login_form(data)
+    next_url = safe_next(data.get("next"))
+    if form.validate():
+        try:
+            user_id = await auth.authenticate(form.cleaned["username"], form.cleaned["password"],
+                                              client_ip(request.scope), request.headers.get("user-agent", ""))
+        except LoginRefused as refused:
+            if refused.reason == "blocked":
+                form.add_error("", _("Too many failed attempts. Login is blocked for about %(minutes)s minutes.",
+                                     minutes=refused.minutes_left))
+            elif refused.reason == "disabled":
+                form.add_error("", _("This account is disabled. Contact the alumni office."))
+            else:
+                form.add_error("", _("Wrong username or password."))
+        else:
+            token = await auth.create_session(user_id, client_ip(request.scope), request.headers.get("user-agent", ""))
+            response = redirect(request, next_url)
+            _set_session_cookie(response, token)
+            return response
+    return await render(request, "support/login.html", form=form, next=data.get("next", ""), status=422)
+
+
+@post("/logout")
+async def logout(request: Request) -> Response:
+    if token := request.cookies.get(SESSION_COOKIE):
+        await auth.end_session(token)
+    response = redirect(request, "/login", _("You have logged out."))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@post("/lang")
+async def switch_language(request: Request) -> Response:
+    data = await form_data(request)
+    lang = data.get("lang") if data.get("lang") in LOCALES else "zh_CN"
+    response = redirect(request, safe_next(data.get("next"), "/"))
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", path="/", httponly=True,
+                        secure=get_settings().secure_cookies)
+    return response
+
+
+@get("/register")
+async def register_page(request: Request) -> Response:
+    return await render(request, "support/register.html", form=forms.register_form())
+
+
+@post("/register", guards=[rate_limit("register", 10, 600)])
+async def register_submit(request: Request) -> Response:
+    form = forms.register_form(await form_data(request))
+    if form.validate():
+        try:
+            await user_service.register(**form.cleaned, ip=client_ip(request.scope))
+        except Invalid as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            return redirect(request, "/login", _("Your account is ready. Please log in."))
+    return await render(request, "support/register.html", form=form, status=422)
+
+
+@get("/password/forgot")
+async def forgot_page(request: Request) -> Response:
+    return await render(request, "support/forgot.html", form=forms.forgot_form())
+
+
+@post("/password/forgot", guards=[rate_limit("forgot", 5, 600)])
+async def forgot_submit(request: Request) -> Response:
+    form = forms.forgot_form(await form_data(request))
+    if not form.validate():
+        return await render(request, "support/forgot.html", form=form, status=422)
+    found = await user_service.reset_token_for(form.cleaned["email"])
+    if found:
+        user, token = found
+        link = f"{get_settings().public_url()}/password/reset/{token}"
+        await notify.notify([user["id"]], "password_reset", {"name": user["name"] or user["username"], "link": link,
+                                                              "minutes": user_service.RESET_MAX_AGE // 60},
+                            channels=["email"])
+    # Same answer whether or not the address exists: no account enumeration.
+    return redirect(request, "/login", _("If that address belongs to an account, a reset link is on its way."))
+
+
+async def _reset_refused(request: Request, exc: Exception) -> Response:
+    message = (_("This reset link has expired. Ask for a new one.") if isinstance(exc, TokenExpired)
+               else _("This reset link is not valid. It may have been used already or altered."))
+    return await render(request, "support/reset_refused.html", message=message, status=400)
+
+
+@get("/password/reset/{token:str}")
+async def reset_page(request: Request, token: str) -> Response:
+    try:
+        await user_service.user_for_reset_token(token)
+    except (TokenExpired, TokenInvalid) as exc:
+        return await _reset_refused(request, exc)
+    return await render(request, "support/reset.html", form=forms.reset_form(), token=token)
+
+
+@post("/password/reset/{token:str}", guards=[rate_limit("reset", 10, 600)])
+async def reset_submit(request: Request, token: str) -> Response:
+    form = forms.reset_form(await form_data(request))
+    if form.validate():
+        if form.cleaned["password"] != form.cleaned["password2"]:
+            form.add_error("password2", _("The two passwords differ."))
+        else:
+            try:
+                await user_service.reset_with_token(token, form.cleaned["password"], client_ip(request.scope))
+            except (TokenExpired, TokenInvalid) as exc:
+                return await _reset_refused(request, exc)
+            except Invalid as exc:
+                form.add_error(exc.field, exc.message)
+            else:
+                return redirect(request, "/login", _("Your password has been changed. Please log in."))
+    return await render(request, "support/reset.html", form=form, token=token, status=422)
+
+
+@get("/admin/profile", guards=[login_required])
+async def profile_page(request: Request) -> Response:
+    row = await user_service.get_profile(request.scope["user"].id)
+    return await render(request, "support/profile.html", form=forms.profile_form(row), pw_form=forms.password_form())
+
+
+@post("/admin/profile", guards=[login_required])
+async def profile_submit(request: Request) -> Response:
+    form = forms.profile_form(await form_data(request))
+    if form.validate():
+        try:
+            await user_service.update_profile(actor(request), **{k: form.cleaned[k] for k in ("name", "email", "phone")},
+                                              lang=form.cleaned["lang"] or "")
+        except Invalid as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            return redirect(request, "/admin/profile", _("Profile saved."))
+    return await render(request, "support/profile.html", form=form, pw_form=forms.password_form(), status=422)
+
+
+@post("/admin/password", guards=[login_required])
+async def password_submit(request: Request) -> Response:
+    form = forms.password_form(await form_data(request))
+    if form.validate():
+        if form.cleaned["password"] != form.cleaned["password2"]:
+            form.add_error("password2", _("The two passwords differ."))
+        else:
+            try:
+                await user_service.change_own_password(actor(request), form.cleaned["current"], form.cleaned["password"])
+            except Invalid as exc:
+                form.add_error(exc.field, exc.message)
+            else:
+                response = redirect(request, "/login", _("Password changed. Please log in again."))
+                response.delete_cookie(SESSION_COOKIE, path="/")
+                return response
+    row = await user_service.get_profile(request.scope["user"].id)
+    return await render(request, "support/profile.html", form=forms.profile_form(row), pw_form=form, status=422)
+
+
+ROUTES = [home, login_page, login_submit, logout, switch_language, register_page, register_submit, forgot_page,
+          forgot_submit, reset_page, reset_submit, profile_page, profile_submit, password_submit]
+__all__ = ["ROUTES", "Actor"]

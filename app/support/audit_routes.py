@@ -1,0 +1,2 @@
+"""Routes: audit (to be built)."""
+ROUTES: list = []

@@ -1,0 +1,2 @@
+"""Routes: dictionary (to be built)."""
+ROUTES: list = []

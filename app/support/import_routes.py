@@ -1,0 +1,2 @@
+"""Routes: import (to be built)."""
+ROUTES: list = []

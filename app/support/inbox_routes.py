@@ -1,0 +1,2 @@
+"""Routes: inbox (to be built)."""
+ROUTES: list = []

@@ -1,0 +1,2 @@
+"""Routes: job (to be built)."""
+ROUTES: list = []

@@ -1,0 +1,2 @@
+"""Routes: mailbox (to be built)."""
+ROUTES: list = []

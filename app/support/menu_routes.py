@@ -1,0 +1,2 @@
+"""Routes: menu (to be built)."""
+ROUTES: list = []

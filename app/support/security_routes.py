@@ -1,0 +1,2 @@
+"""Routes: security (to be built)."""
+ROUTES: list = []

@@ -1,0 +1,2 @@
+"""Routes: settings (to be built)."""
+ROUTES: list = []

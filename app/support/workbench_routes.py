@@ -1,0 +1,53 @@
+"""Admin workbench: the shell's shared data (menu, counts, watermark) and the todo inbox (SUP-06)."""
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote
+
+from litestar import Request, Response, get
+
+from app.core import menus, notify, settings_store, todos
+from app.core.pagination import PageRequest
+from app.core.permissions import requires
+from app.core.web import render
+
+
+def watermark_url(user) -> str:
+    """SUP-15: a tiled SVG with the viewer's name, account and date, as a CSS background (no JS)."""
+    text = f"{user.display} {user.username} {date.today().isoformat()}"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    svg = ("<svg xmlns='http://www.w3.org/2000/svg' width='320' height='200'>"
+           "<text x='10' y='120' transform='rotate(-25 160 100)' fill='rgba(0,0,0,0.07)' "
+           f"font-size='15' font-family='sans-serif'>{text}</text></svg>")
+    return "data:image/svg+xml;charset=utf-8," + quote(svg)
+
+
+async def shell_context(request: Request) -> dict:
+    settings = await settings_store.all_settings()
+    user = request.scope.get("user")
+    ctx = {"site_name": settings["site.name"], "site_copyright": settings["site.copyright"],
+           "site_icp": settings["site.icp"], "in_wechat": "MicroMessenger" in request.headers.get("user-agent", "")}
+    if user is not None and request.url.path.startswith("/admin"):
+        ctx.update(menu=await menus.menu_for(user, request.url.path), todo_count=await todos.count_open(user),
+                   unread_count=await notify.unread_count(user.id), watermark=watermark_url(user))
+    return ctx
+
+
+@get("/admin", guards=[requires("sup.admin")])
+async def workbench(request: Request) -> Response:
+    user = request.scope["user"]
+    page = await todos.list_todos(user, "open", "", PageRequest(per_page=20))
+    return await render(request, "support/workbench.html", todos=page)
+
+
+@get("/admin/todos", guards=[requires("sup.admin")])
+async def todo_list(request: Request) -> Response:
+    user = request.scope["user"]
+    status = request.query_params.get("status") or "open"
+    kind = request.query_params.get("kind") or ""
+    page = await todos.list_todos(user, status, kind, PageRequest.from_query(request.query_params))
+    return await render(request, "support/todos.html", page=page, kind_options=[(k, k) for k in await todos.kinds()],
+                        block="results")
+
+
+ROUTES = [workbench, todo_list]

@@ -1,0 +1,92 @@
+"""Browser tests: the real app served by granian on a free port against the session database,
+Debian's chromium driven by Playwright. Each flow runs with JS on and JS off (and alumni flows as a
+phone inside WeChat). A failing test leaves a screenshot in e2e/artifacts/."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "e2e" / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+WECHAT_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+             "Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN")
+MODES = {
+    "js": {"java_script_enabled": True, "viewport": {"width": 1280, "height": 900}},
+    "nojs": {"java_script_enabled": False, "viewport": {"width": 1280, "height": 900}},
+    "phone": {"java_script_enabled": True, "viewport": {"width": 375, "height": 812}, "user_agent": WECHAT_UA,
+              "is_mobile": True, "has_touch": True, "device_scale_factor": 2},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(database, smtp_sink):
+    port = _free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "DATABASE_URL": database,
+           "TC_RATELIMIT_FACTOR": "100", "BASE_URL": f"http://127.0.0.1:{port}"}
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("server exited; see e2e/artifacts/server.log")
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+async def browser():
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        await b.close()
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+async def page(request, browser, live_server, db):
+    mode = getattr(request, "param", None) or request.node.callspec.params.get("mode", "js")
+    context = await browser.new_context(base_url=live_server, locale="zh-CN", **MODES[mode])
+    context.set_default_timeout(15000)
+    pg = await context.new_page()
+    pg.mode = mode  # type: ignore[attr-defined]
+    yield pg
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = request.node.nodeid.replace("/", "_").replace(":", "_").replace("[", "_").replace("]", "")
+        try:
+            await pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        except Exception:  # noqa: BLE001 - a screenshot is best effort
+            pass
+    await context.close()

@@ -1,0 +1,10 @@
+"""Piccolo configuration: the engine reads DATABASE_URL (set by the CLI for the embedded server)."""
+import os
+
+from piccolo.conf.apps import AppRegistry
+from piccolo.engine.postgres import PostgresEngine
+
+DB = PostgresEngine(config={"dsn": os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:54329/tongchuang")},
+                    log_queries=False)
+
+APP_REGISTRY = AppRegistry(apps=["app.core.piccolo_app"])
