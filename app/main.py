@@ -34,6 +34,9 @@ ROUTE_MODULES = [
     "app.support.job_routes",
     "app.support.import_routes",
     "app.support.mailbox_routes",
+    "app.support.message_routes",
+    "app.support.print_routes",
+    "app.support.export_routes",
 ]
 
 SECURITY_HEADERS = [

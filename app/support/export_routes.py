@@ -1,0 +1,2 @@
+"""Routes: export (to be built)."""
+ROUTES: list = []

@@ -1,0 +1,2 @@
+"""Routes: message (to be built)."""
+ROUTES: list = []

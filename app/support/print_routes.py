@@ -1,0 +1,2 @@
+"""Routes: print (to be built)."""
+ROUTES: list = []
