@@ -10,7 +10,7 @@ from litestar.datastructures import ResponseHeader
 from litestar.middleware import DefineMiddleware
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 
 from app.config import ROOT, get_settings
 from app.core import db, i18n, web

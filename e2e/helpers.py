@@ -9,11 +9,12 @@ async def log_in(page, username: str, password: str, expect_ok: bool = True) -> 
     await page.goto("/login")
     await page.fill("#f-username", username)
     await page.fill("#f-password", password)
-    await page.click("form[action='/login'] button[type=submit]")
+    async with page.expect_response(lambda r: r.url.endswith("/login") and r.request.method == "POST"):
+        await page.click("form[action='/login'] button[type=submit]")
     if expect_ok:
         await page.wait_for_selector("form[action='/logout']")
     else:
-        await page.wait_for_load_state()
+        await page.wait_for_selector(".form-errors")
 
 
 async def log_out(page) -> None:

@@ -9,6 +9,7 @@ def csrf_from(html: str) -> str:
 
 
 async def login(client, username: str, password: str) -> object:
+    client.cookies.clear()  # a fresh browser: no earlier session
     page = await client.get("/login")
     return await client.post("/login", data={"username": username, "password": password,
                                               "_csrf_token": csrf_from(page.text), "next": "/admin"})

@@ -1,0 +1,256 @@
+"""Spreadsheet files for the import engine: read an uploaded xlsx/csv into header + raw rows, value
+parsers for columns, and the xlsx files the engine hands out (template, error report).
+
+Raw cells are stored JSON-safe (str, int, float, bool, ISO date text); formula cells are remembered by
+index so validation can refuse them per row."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, Iterable
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+
+from app.core.forms import EMAIL_RE, PHONE_RE, Invalid
+from app.core.i18n import gettext as _
+
+MAX_ROWS = 100_000
+SUFFIXES = (".xlsx", ".csv")
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK (what Excel writes on Chinese Windows)
+BOLD = Font(bold=True)
+REQUIRED_FILL = PatternFill("solid", fgColor="FFF4D6")
+
+
+@dataclass
+class SheetData:
+    headers: list[str]
+    rows: list[tuple[int, dict]] = field(default_factory=list)  # (row number in the file, {"cells", "formulas"})
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def check_file(filename: str, data: bytes, max_mb: float) -> str:
+    """The file kind ("xlsx"/"csv") or Invalid with a message the uploader can act on."""
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if not data:
+        raise Invalid("file", _("The file is empty."))
+    if len(data) > max_mb * 1024 * 1024:
+        raise Invalid("file", _("The file is %(size)s MB; files up to %(max)s MB can be imported.",
+                                size=round(len(data) / 1024 / 1024, 1), max=max_mb))
+    if suffix not in SUFFIXES:
+        raise Invalid("file", _("Only Excel workbooks (.xlsx) and CSV files (.csv) can be imported. "
+                                "In Excel choose File > Save as > Excel workbook."))
+    if suffix == ".xlsx" and not zipfile.is_zipfile(io.BytesIO(data)):
+        raise Invalid("file", _("This file is not a valid Excel workbook (.xlsx). Open it in Excel and save it again."))
+    if suffix == ".csv" and b"\x00" in data[:4096]:
+        raise Invalid("file", _("This file is not a text CSV file. Save the sheet as CSV (UTF-8) and try again."))
+    return suffix[1:]
+
+
+def read_file(kind: str, data: bytes) -> SheetData:
+    sheet = _read_xlsx(data) if kind == "xlsx" else _read_csv(data)
+    if not sheet.headers:
+        raise Invalid("file", _("The file has no header row. Put the column names in the first row."))
+    if not sheet.rows:
+        raise Invalid("file", _("The file has a header row but no data rows."))
+    return sheet
+
+
+def _read_xlsx(data: bytes) -> SheetData:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # noqa: BLE001 - any parse failure is the same message for the user
+        raise Invalid("file", _("This file is not a valid Excel workbook (.xlsx). Open it in Excel and save it again.")) from None
+    try:
+        rows = ([(c.value, getattr(c, "data_type", None) == "f") for c in row] for row in book.worksheets[0].iter_rows())
+        return _collect(rows)
+    finally:
+        book.close()
+
+
+def _read_csv(data: bytes) -> SheetData:
+    for encoding in CSV_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise Invalid("file", _("The CSV file is neither UTF-8 nor GBK text. Save it as CSV (UTF-8) and try again."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    # In CSV a leading "=" is what Excel would evaluate as a formula on opening.
+    return _collect([(v, v.startswith("=")) for v in row] for row in reader)
+
+
+def _collect(rows: Iterable[list[tuple[Any, bool]]]) -> SheetData:
+    sheet = SheetData([])
+    for number, row in enumerate(rows, start=1):
+        cells = [normalize(value) for value, _formula in row]
+        if all(c is None for c in cells):
+            continue
+        if not sheet.headers:
+            while cells and cells[-1] is None:
+                cells.pop()
+            sheet.headers = [str(c) if c is not None else _("Column %(n)s", n=i + 1) for i, c in enumerate(cells)]
+            continue
+        width = len(sheet.headers)
+        formulas = [i for i, (_value, formula) in enumerate(row[:width]) if formula]
+        record: dict = {"cells": (cells + [None] * width)[:width]}
+        if formulas:
+            record["formulas"] = formulas
+        sheet.rows.append((number, record))
+        if len(sheet.rows) > MAX_ROWS:
+            raise Invalid("file", _("The file has more than %(n)s rows; split it into smaller files.", n=MAX_ROWS))
+    return sheet
+
+
+def normalize(value: Any) -> Any:
+    """A cell as stored: JSON-safe, stripped, empty → None; midnight datetimes become dates."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+# --- column parsers: (raw, ctx) -> value, raising Invalid with a message for the row ------------
+
+def as_text(max_length: int | None = None, min_length: int | None = None):
+    def parse(raw: Any, _ctx=None) -> str:
+        text = str(raw).strip()
+        if max_length and len(text) > max_length:
+            raise Invalid("", _("At most %(n)s characters.", n=max_length))
+        if min_length and len(text) < min_length:
+            raise Invalid("", _("At least %(n)s characters.", n=min_length))
+        return text
+
+    return parse
+
+
+def as_email(raw: Any, _ctx=None) -> str:
+    text = str(raw).strip()
+    if not EMAIL_RE.match(text) or len(text) > 254:
+        raise Invalid("", _("%(value)s is not a valid email address.", value=text))
+    return text
+
+
+def as_phone(raw: Any, _ctx=None) -> str:
+    text = str(raw).strip()
+    if not PHONE_RE.match(text):
+        raise Invalid("", _("%(value)s is not a valid phone number.", value=text))
+    return text
+
+
+def as_int(raw: Any, _ctx=None) -> int:
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise Invalid("", _("%(value)s is not a whole number.", value=raw)) from None
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
+                "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def as_date(raw: Any, _ctx=None) -> date:
+    """2024-01-05, 2024/1/5, 2024.1.5, 20240105, 2024年1月5日, Excel dates and Excel serial numbers."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 1 <= raw < 2958466:
+        return EXCEL_EPOCH + timedelta(days=int(raw))  # an Excel serial number (45296); 20240105 is text below
+    text = str(raw).strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise Invalid("", _("%(value)s is not a date; write it as 2024-01-31.", value=text))
+
+
+def as_list(raw: Any, _ctx=None) -> list[str]:
+    """Comma separated codes; Chinese commas, semicolons and 、 work too."""
+    return [p for p in re.split(r"[,，;；、\s]+", str(raw).strip()) if p]
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+def _width(text: Any) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text or ""))
+
+
+def _text_cell(sheet, value: Any, font=None, fill=None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # text, never a formula
+    if font:
+        cell.font = font
+    if fill:
+        cell.fill = fill
+    return cell
+
+
+def template_workbook(title: str, columns: list[dict], instructions: list[str]) -> bytes:
+    """columns: {header, example, required, help}; a data sheet (header + example) and an instructions sheet."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Data"))
+    for i, col in enumerate(columns):
+        sheet.column_dimensions[_letter(i)].width = max(12, min(40, _width(col["header"]) + 4))
+    sheet.freeze_panes = "A2"
+    sheet.append([_text_cell(sheet, c["header"], BOLD, REQUIRED_FILL if c["required"] else None) for c in columns])
+    sheet.append([_text_cell(sheet, c["example"]) for c in columns])
+    notes = book.create_sheet(_("Instructions"))
+    notes.column_dimensions["A"].width = 28
+    notes.column_dimensions["B"].width = 12
+    notes.column_dimensions["C"].width = 70
+    notes.append([_text_cell(notes, title, BOLD)])
+    for line in instructions:
+        notes.append([_text_cell(notes, line)])
+    notes.append([])
+    notes.append([_text_cell(notes, h, BOLD) for h in (_("Column"), _("Required"), _("How to fill it in"))])
+    for c in columns:
+        notes.append([c["header"], _("Yes") if c["required"] else _("No"), c["help"] or ""])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def error_workbook(headers: list[str], rows: Iterable[tuple[int, list, str]]) -> bytes:
+    """The failed rows as uploaded, with their row number and what is wrong, ready to fix and upload again."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Errors"))
+    sheet.column_dimensions["A"].width = 8
+    sheet.column_dimensions["B"].width = 60
+    for i in range(len(headers)):
+        sheet.column_dimensions[_letter(i + 2)].width = max(12, min(40, _width(headers[i]) + 4))
+    sheet.freeze_panes = "C2"
+    sheet.append([_text_cell(sheet, h, BOLD) for h in [_("Row"), _("Errors"), *headers]])
+    for row_no, cells, message in rows:
+        sheet.append([row_no, _text_cell(sheet, message), *[_text_cell(sheet, c) for c in cells]])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)

@@ -1,0 +1,62 @@
+"""PDF printables (WeasyPrint): Jinja templates under `printables/` rendered with the shared environment
+(so `_()` and `static()` work) and turned into PDF. Fonts: the print layout asks for "Noto Sans CJK SC"
+(Debian fonts-noto-cjk), so Chinese renders as real, searchable glyphs.
+
+Layout is CPU work (≈0.1–1 s a page); web handlers call `render_pdf_async`, which renders the HTML on the
+event loop (the locale lives in a contextvar) and lays it out in a worker thread.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+from litestar import Response
+
+from app.config import ROOT
+from app.core.web import environment
+
+PRINTABLES = "printables/"
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # seven INFO lines per render otherwise
+# At most this many layouts at once: each holds a CPU and some memory, and the default thread pool
+# stays free for the rest of the app.
+_limiter: anyio.CapacityLimiter | None = None
+
+
+def _template_name(template: str) -> str:
+    return template if template.startswith(PRINTABLES) else PRINTABLES + template.lstrip("/")
+
+
+def render_html(template: str, **context: Any) -> str:
+    """The printable's HTML (`template` relative to printables/, e.g. "support/user_sheet.html")."""
+    return environment().get_template(_template_name(template)).render(**context)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Lay out HTML as PDF; relative URLs (static/…, printables/…) resolve against the repo root."""
+    from weasyprint import HTML  # imported lazily: loading pango/fontconfig costs ~0.5 s
+
+    return HTML(string=html, base_url=str(ROOT) + "/").write_pdf()
+
+
+def render_pdf(template: str, **context: Any) -> bytes:
+    """Synchronous render (jobs, CLI, tests). Blocks: do not call it on the event loop."""
+    return html_to_pdf(render_html(template, **context))
+
+
+async def render_pdf_async(template: str, **context: Any) -> bytes:
+    """Render without blocking the event loop: template here, layout in a worker thread."""
+    global _limiter
+    if _limiter is None:
+        _limiter = anyio.CapacityLimiter(2)
+    html = render_html(template, **context)
+    return await anyio.to_thread.run_sync(html_to_pdf, html, limiter=_limiter)
+
+
+def pdf_response(filename: str, data: bytes, *, inline: bool = True) -> Response:
+    """The PDF shown in the browser (inline) with a UTF-8 filename (RFC 5987/6266) and an ASCII fallback."""
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename) or "document.pdf"
+    disposition = f"{'inline' if inline else 'attachment'}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return Response(content=data, media_type="application/pdf",
+                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
