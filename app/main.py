@@ -37,6 +37,8 @@ ROUTE_MODULES = [
     "app.support.message_routes",
     "app.support.print_routes",
     "app.support.export_routes",
+    "app.support.file_routes",
+    "app.support.h5_routes",
 ]
 
 SECURITY_HEADERS = [

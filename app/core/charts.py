@@ -43,10 +43,15 @@ def _get(item: Any, key: str, default: Any = None) -> Any:
     return getattr(item, key, default)
 
 
+def _label(item: Any) -> str:
+    label = _get(item, "label")
+    return "" if label is None else str(label)
+
+
 def _normalise(series: Iterable, legend: list | None) -> tuple[list[str], list[str], list[list[float]]]:
     """(labels, series names, values[series][label]) from [{label, value}] or [{label, values: [..]}]."""
     items = list(series or [])
-    labels = [str(_get(item, "label", "")) for item in items]
+    labels = [_label(item) for item in items]
     rows = [_get(item, "values") if _get(item, "values") is not None else [_get(item, "value")] for item in items]
     count = max([len(legend or [])] + [len(row) for row in rows] + [1])
     names = [str(name) for name in (legend or [])] + [""] * count
@@ -89,8 +94,8 @@ def _axes(labels, names, matrix, width, height, titled_y: bool, titled_x: bool) 
     ticks = _nice_scale(min(values + [0.0]), max(values + [0.0]), integral)
     low, high = ticks[0], ticks[-1]
     tick_texts = [fmt_number(t) for t in ticks]
-    slot = (width - 60) / max(len(labels), 1)
-    rotate = len(labels) > 1 and slot < 56  # crowded: slanted x labels instead of unreadable overlap
+    rough_slot = (width - 60) / max(len(labels), 1)  # before the y-axis width is known
+    rotate = len(labels) > 1 and rough_slot < 56  # crowded: slanted x labels instead of unreadable overlap
     left = 12 + max(_text_width(t) for t in tick_texts)
     top = 22 + (18 if any(names) or titled_y else 0)
     bottom = height - (64 if rotate else 26) - (18 if titled_x else 0)
@@ -183,7 +188,7 @@ def pie_slices(series: Iterable, cx: float = 150, cy: float = 150, r: float = 12
             path = ""
         label_x, label_y = _point(cx, cy, r * 0.65, start + angle / 2)
         percent = value / total * 100 if total else 0.0
-        slices.append({"label": str(_get(item, "label", "")), "value": value, "text": fmt_number(value),
+        slices.append({"label": _label(item), "value": value, "text": fmt_number(value),
                        "percent": percent, "percent_text": f"{percent:.1f}%", "start": start, "end": end,
                        "angle": angle, "path": path, "color": PALETTE[i % len(PALETTE)],
                        "text_color": ON_PALETTE[i % len(PALETTE)],

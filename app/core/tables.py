@@ -37,6 +37,7 @@ class AppUser(Stamped, Table, tablename="app_user"):
     is_active = Boolean(default=True)
     is_superuser = Boolean(default=False)
     lang = Varchar(length=8, default="")
+    avatar = Varchar(length=200, default="")  # storage key of the profile photo
     last_login_at = Timestamptz(null=True, default=None)
     password_changed_at = Timestamptz(null=True, default=None)
 

@@ -59,6 +59,10 @@ def make_environment() -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(static=_static, csrf_value=_csrf_token, csrf_field=_csrf_input, query=_query,
                        LOCALES=i18n.LOCALES, current_locale=i18n.current_locale.get)
+    from app.core import charts, qrcodes
+
+    env.globals.update(charts.TEMPLATE_GLOBALS)
+    env.globals.update(qrcodes.TEMPLATE_GLOBALS)
     return env
 
 

@@ -153,7 +153,8 @@ async def reset_submit(request: Request, token: str) -> Response:
 @get("/admin/profile", guards=[login_required])
 async def profile_page(request: Request) -> Response:
     row = await user_service.get_profile(request.scope["user"].id)
-    return await render(request, "support/profile.html", form=forms.profile_form(row), pw_form=forms.password_form())
+    return await render(request, "support/profile.html", form=forms.profile_form(row), pw_form=forms.password_form(),
+                        profile=row)
 
 
 @post("/admin/profile", guards=[login_required])
@@ -161,13 +162,18 @@ async def profile_submit(request: Request) -> Response:
     form = forms.profile_form(await form_data(request))
     if form.validate():
         try:
+            upload = form.cleaned.get("avatar")
+            if getattr(upload, "filename", None):  # first, so a refused photo changes nothing else
+                await user_service.set_avatar(actor(request), upload.filename, await upload.read())
             await user_service.update_profile(actor(request), **{k: form.cleaned[k] for k in ("name", "email", "phone")},
                                               lang=form.cleaned["lang"] or "")
         except Invalid as exc:
             form.add_error(exc.field, exc.message)
         else:
             return redirect(request, "/admin/profile", _("Profile saved."))
-    return await render(request, "support/profile.html", form=form, pw_form=forms.password_form(), status=422)
+    profile = await user_service.get_profile(request.scope["user"].id)
+    return await render(request, "support/profile.html", form=form, pw_form=forms.password_form(), profile=profile,
+                        status=422)
 
 
 @post("/admin/password", guards=[login_required])
@@ -186,7 +192,8 @@ async def password_submit(request: Request) -> Response:
                 response.delete_cookie(SESSION_COOKIE, path="/")
                 return response
     row = await user_service.get_profile(request.scope["user"].id)
-    return await render(request, "support/profile.html", form=forms.profile_form(row), pw_form=form, status=422)
+    return await render(request, "support/profile.html", form=forms.profile_form(row), pw_form=form, profile=row,
+                        status=422)
 
 
 ROUTES = [home, login_page, login_submit, logout, switch_language, register_page, register_submit, forgot_page,

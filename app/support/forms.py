@@ -41,7 +41,8 @@ def profile_form(data=None) -> Form:
     return Form([Field("name", L("Real name"), max_length=64),
                  Field("email", L("Email"), "email", max_length=254),
                  Field("phone", L("Mobile phone"), "phone", max_length=32),
-                 Field("lang", L("Language"), "select", choices=list(LOCALES.items()))], data or {})
+                 Field("lang", L("Language"), "select", choices=list(LOCALES.items())),
+                 Field("avatar", L("Profile photo"), "file", help=L("JPG, PNG or GIF."))], data or {})
 
 
 def org_form(data=None, kinds=()) -> Form:

@@ -200,7 +200,25 @@ async def change_own_password(actor: Actor, current: str, new: str) -> None:
 
 
 async def get_profile(user_id: int) -> dict:
-    return await db.fetchrow("SELECT username, name, email, phone, lang FROM app_user WHERE id = $1", user_id)
+    row = await db.fetchrow("SELECT u.username, u.name, u.email, u.phone, u.lang, u.avatar, o.name AS org_name "
+                            "FROM app_user u LEFT JOIN org_node o ON o.id = u.org WHERE u.id = $1", user_id)
+    from app.core.uploads import StoredFile
+
+    row["avatar_url"] = StoredFile(row["avatar"], "", 0, "").url if row["avatar"] else ""
+    return row
+
+
+async def set_avatar(actor: Actor, filename: str, data: bytes) -> None:
+    """Profile photo: checked (type, size, real image content) and stored through the storage adapter."""
+    from app.core import uploads
+
+    stored = await uploads.save(filename, data, images_only=True, field="avatar")
+    async with db.transaction():
+        before = await db.fetchval("SELECT avatar FROM app_user WHERE id = $1", actor.id)
+        await db.execute("UPDATE app_user SET avatar = $2, updated_at = now(), updated_by = $1 WHERE id = $1",
+                         actor.id, stored.key)
+        await audit.record(actor, "update", "user", actor.id, summary="avatar", before={"avatar": before},
+                           after={"avatar": stored.key})
 
 
 async def update_profile(actor: Actor, *, name: str, email: str | None, phone: str | None, lang: str) -> None:

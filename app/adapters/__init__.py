@@ -1,0 +1,1 @@
+"""External systems: one sub-package per system, an interface plus a local implementation."""

@@ -1,0 +1,17 @@
+"""Alumni H5 pages of the support core: "my account" inside WeChat (phone-first, no JS needed)."""
+from litestar import Request, Response, get
+
+from app.core.permissions import login_required
+from app.core.web import render
+from app.support import inbox_summary, user_service
+
+
+@get("/h5", guards=[login_required])
+async def h5_home(request: Request) -> Response:
+    user = request.scope["user"]
+    return await render(request, "h5/me.html", profile=await user_service.get_profile(user.id),
+                        messages=await inbox_summary.latest(user.id, 5),
+                        share_title=None, share_description=None)
+
+
+ROUTES = [h5_home]
