@@ -2,14 +2,19 @@
 (so `_()` and `static()` work) and turned into PDF. Fonts: the print layout asks for "Noto Sans CJK SC"
 (Debian fonts-noto-cjk), so Chinese renders as real, searchable glyphs.
 
-Layout is CPU work (≈0.1–1 s a page); web handlers call `render_pdf_async`, which renders the HTML on the
-event loop (the locale lives in a contextvar) and lays it out in a worker thread.
+Layout is CPU work (≈0.3–1 s for a one-page sheet, ~2 s for a process's first render while fonts load);
+web handlers call `render_pdf_async`, which renders the HTML on the event loop (the locale lives in a
+contextvar) and lays it out in a worker thread.
+
+Resources load only from the repo's static/ and printables/ folders (and data: URIs): a printable never
+makes the server fetch a URL, whatever ends up in its HTML.
 """
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import anyio
 from litestar import Response
@@ -22,6 +27,37 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # seven INFO
 # At most this many layouts at once: each holds a CPU and some memory, and the default thread pool
 # stays free for the rest of the app.
 _limiter: anyio.CapacityLimiter | None = None
+
+
+def _local_file(url: str) -> Path | None:
+    """The file a file:// URL names, if it lies in static/ or printables/. `static()` gives web paths
+    ("/static/css/x.css?v=…"), which resolve to file:///static/… against the base URL: map them back."""
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        return None
+    path = unquote(parts.path)
+    if path.startswith("/static/"):
+        path = str(ROOT) + path
+    resolved = Path(path).resolve()
+    for folder in (ROOT / "static", ROOT / PRINTABLES):
+        if resolved.is_relative_to(folder.resolve()) and resolved.is_file():
+            return resolved
+    return None
+
+
+def _fetcher():
+    from weasyprint.urls import URLFetcher
+
+    class LocalFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            local = _local_file(url)
+            if local is None:
+                raise ValueError(f"printables load only static/ and printables/ files, not {url[:100]}")
+            return super().fetch(local.as_uri(), headers)
+
+    return LocalFetcher()
 
 
 def _template_name(template: str) -> str:
@@ -37,7 +73,7 @@ def html_to_pdf(html: str) -> bytes:
     """Lay out HTML as PDF; relative URLs (static/…, printables/…) resolve against the repo root."""
     from weasyprint import HTML  # imported lazily: loading pango/fontconfig costs ~0.5 s
 
-    return HTML(string=html, base_url=str(ROOT) + "/").write_pdf()
+    return HTML(string=html, base_url=ROOT.as_uri() + "/", url_fetcher=_fetcher()).write_pdf()
 
 
 def render_pdf(template: str, **context: Any) -> bytes:
