@@ -18,6 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from app.core.forms import EMAIL_RE, PHONE_RE, Invalid
+from app.core.i18n import LOCALES, translations
 from app.core.i18n import gettext as _
 
 MAX_ROWS = 100_000
@@ -42,12 +43,13 @@ def check_file(filename: str, data: bytes, max_mb: float) -> str:
         raise Invalid("file", _("The file is empty."))
     if len(data) > max_mb * 1024 * 1024:
         raise Invalid("file", _("The file is %(size)s MB; files up to %(max)s MB can be imported.",
-                                size=round(len(data) / 1024 / 1024, 1), max=max_mb))
+                                size=round(len(data) / 1024 / 1024, 1), max=f"{max_mb:g}"))
     if suffix not in SUFFIXES:
         raise Invalid("file", _("Only Excel workbooks (.xlsx) and CSV files (.csv) can be imported. "
                                 "In Excel choose File > Save as > Excel workbook."))
     if suffix == ".xlsx" and not zipfile.is_zipfile(io.BytesIO(data)):
-        raise Invalid("file", _("This file is not a valid Excel workbook (.xlsx). Open it in Excel and save it again."))
+        raise Invalid("file", _("This file is not a valid Excel workbook (.xlsx). "
+                                "Open it in Excel and save it again."))
     if suffix == ".csv" and b"\x00" in data[:4096]:
         raise Invalid("file", _("This file is not a text CSV file. Save the sheet as CSV (UTF-8) and try again."))
     return suffix[1:]
@@ -66,10 +68,11 @@ def _read_xlsx(data: bytes) -> SheetData:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # noqa: BLE001 - any parse failure is the same message for the user
-        raise Invalid("file", _("This file is not a valid Excel workbook (.xlsx). Open it in Excel and save it again.")) from None
+        raise Invalid("file", _("This file is not a valid Excel workbook (.xlsx). "
+                                "Open it in Excel and save it again.")) from None
     try:
-        rows = ([(c.value, getattr(c, "data_type", None) == "f") for c in row] for row in book.worksheets[0].iter_rows())
-        return _collect(rows)
+        sheet = book.worksheets[0]
+        return _collect([(c.value, getattr(c, "data_type", None) == "f") for c in row] for row in sheet.iter_rows())
     finally:
         book.close()
 
@@ -254,3 +257,93 @@ def _letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(index + 1)
+
+
+# --- header mapping and row parsing (spec: an imports.ImportSpec) ---------------------------------
+
+ROW = "row"  # error key for problems of the whole row rather than one column
+
+
+def header_text(col) -> str:
+    return f"{col.label} *" if col.required else str(col.label)
+
+
+def _norm(text: Any) -> str:
+    text = re.sub(r"[（(].*?[)）]", "", str(text))
+    return re.sub(r"[\s*＊_\-:：]+", "", text).lower()
+
+
+def _names(col) -> set[str]:
+    msgid = str.__str__(col.label)
+    names = {col.key, msgid, *col.aliases, *(translations(loc).gettext(msgid) for loc in LOCALES)}
+    return {_norm(n) for n in names}
+
+
+def auto_mapping(spec, headers: list[str]) -> dict[str, int | None]:
+    """Column key → header index, matching the header text to the column's key or label (any language)."""
+    mapping: dict[str, int | None] = {c.key: None for c in spec.columns}
+    normalized = [_norm(h) for h in headers]
+    for col in spec.columns:
+        names = _names(col)
+        mapping[col.key] = next((i for i, h in enumerate(normalized) if h in names and i not in mapping.values()),
+                                None)
+    return mapping
+
+
+def check_mapping(spec, headers: list[str], mapping: dict) -> dict[str, int | None]:
+    """Form values (header indexes as text) → a clean mapping; Invalid(column key, message) when unusable."""
+    clean: dict[str, int | None] = {}
+    for col in spec.columns:
+        value = mapping.get(col.key)
+        index = int(value) if str(value).isdigit() and int(value) < len(headers) else None
+        if index is not None and index in clean.values():
+            raise Invalid(col.key, _("The column %(header)s is already used for another field.", header=headers[index]))
+        if index is None and col.required:
+            raise Invalid(col.key, _("Choose the file column for %(label)s: it is required.", label=col.label))
+        clean[col.key] = index
+    return clean
+
+
+def _is_example(spec, raw: dict) -> bool:
+    examples = [(c.key, c.example) for c in spec.columns if c.example]
+    return bool(examples) and all(str(raw.get(k) or "").lower() == ex.lower() for k, ex in examples)
+
+
+def parse_row(spec, mapping: dict, data: dict, ctx) -> tuple[dict, dict]:
+    """One stored row → (values by column key, errors by column key)."""
+    cells, formulas = data["cells"], set(data.get("formulas") or [])
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for col in spec.columns:
+        index = mapping.get(col.key)
+        raw = cells[index] if index is not None and index < len(cells) else None
+        if index in formulas:
+            errors[col.key] = _("Formulas are not accepted: type the value itself.")
+        elif raw is None or raw == "":
+            values[col.key] = None
+            if col.required:
+                errors[col.key] = _("This column is required.")
+        else:
+            try:
+                values[col.key] = col.parse(raw, ctx) if col.parse else str(raw).strip()
+            except (Invalid, ValueError) as exc:
+                errors[col.key] = exc.message if isinstance(exc, Invalid) else str(exc)
+    if formulas - {i for i in mapping.values() if i is not None}:
+        errors[ROW] = _("Formulas are not accepted: type the value itself.")
+    if _is_example(spec, {k: cells[i] for k, i in mapping.items() if i is not None and i < len(cells)}):
+        errors[ROW] = _("This is the template's example row; replace or delete it.")
+    return values, errors
+
+
+def check_duplicates(spec, row_no: int, values: dict, errors: dict, seen: dict) -> None:
+    """Unique columns may not repeat inside one file; `seen` carries {key: {value: first row}} across chunks."""
+    for col in spec.columns:
+        value = values.get(col.key)
+        if not col.unique or value in (None, "") or col.key in errors:
+            continue
+        key = str(value).strip().lower()
+        if key in seen[col.key]:
+            errors[col.key] = _("%(value)s appears twice in this file (also in row %(row)s).", value=value,
+                                row=seen[col.key][key])
+        else:
+            seen[col.key][key] = row_no

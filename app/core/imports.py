@@ -1,1 +1,417 @@
-"""Import/export engine (placeholder until the engine lands)."""
+"""Import engine (SUP-18 users now, every module's imports later — REC-08).
+
+upload (xlsx/csv) → map columns → validate (per-row errors in import_row.errors as {column: message})
+→ commit as a background job → report → rollback of the whole batch.
+
+A module declares an `ImportSpec` and `register`s it. The commit job creates each row and marks it
+'imported' with its entity id in ONE transaction, so a worker killed mid-job resumes on the rows still
+'ok' and nothing is created twice. File reading and column parsers live in `import_files`.
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+import asyncpg
+
+from app.core import audit, db, jobs, notify, settings_store
+from app.core import import_files as files
+from app.core.audit import Actor
+from app.core.forms import Conflict, Invalid
+from app.core.i18n import current_locale
+from app.core.i18n import gettext as _
+from app.core.pagination import Page, PageRequest
+from app.core.permissions import PermissionDenied, Scope
+
+CHUNK = 200
+ROW = files.ROW
+auto_mapping = files.auto_mapping  # header texts → columns (either language); part of the engine's API
+ROW_STATUSES = ("ok", "error", "imported", "rolled_back")
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    key: str
+    label: str  # a lazy msgid: L("Username")
+    required: bool = False
+    parse: Callable[[Any, "ImportContext"], Any] | None = None  # raises Invalid("", message) on bad input
+    example: str = ""
+    help: str = ""
+    unique: bool = False  # may not repeat inside one file (compared case-insensitively)
+    sensitive: bool = False  # never shown back; cleared from the stored rows once the batch is committed
+    aliases: tuple[str, ...] = ()  # more header texts that map to this column
+
+
+@dataclass
+class ImportContext:
+    """Passed to parsers and row checks; `cache` keeps lookups loaded once per chunk by `prepare`."""
+    actor: Actor
+    batch_id: int | None = None
+    cache: dict = field(default_factory=dict)
+
+
+@dataclass
+class ImportSpec:
+    kind: str
+    title: str
+    permission: str
+    columns: list[ImportColumn]
+    create: Callable[[Actor, dict], Awaitable[str]]
+    rollback: Callable[[Actor, str], Awaitable[None]]
+    validate_row: Callable[[dict, ImportContext], Awaitable[dict | None]] | None = None
+    # async fn(values_of_chunk, ctx): load what validate_row needs for a whole chunk at once (no N+1)
+    prepare: Callable[[list[dict], ImportContext], Awaitable[None]] | None = None
+    instructions: tuple[str, ...] = ()
+    module: str = ""  # where the spec is declared; the worker imports it to find the spec
+
+    def label(self, key: str) -> str:
+        col = next((c for c in self.columns if c.key == key), None)
+        return str(col.label) if col else (_("Row") if key in (ROW, "") else key)
+
+
+SPECS: dict[str, ImportSpec] = {}
+
+
+def register(spec: ImportSpec) -> ImportSpec:
+    spec.module = spec.module or spec.create.__module__
+    SPECS[spec.kind] = spec
+    return spec
+
+
+def get_spec(kind: str, module: str | None = None) -> ImportSpec:
+    if kind not in SPECS and module:
+        importlib.import_module(module)
+    if kind not in SPECS:
+        raise LookupError(kind)
+    return SPECS[kind]
+
+
+def spec_for(kind: str, actor: Actor) -> ImportSpec:
+    """The spec of `kind` if the actor may use it (LookupError: unknown kind)."""
+    spec = get_spec(kind)
+    if not actor.can(spec.permission):
+        raise PermissionDenied()
+    return spec
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+# --- template and upload ------------------------------------------------------------------------
+
+def template_xlsx(spec: ImportSpec) -> bytes:
+    intro = [_("Fill in one row per record below the header row. The second row is an example: replace it."),
+             _("Columns marked * are required. Keep the header texts; the column order does not matter."),
+             _("Type values, not formulas. Write dates like 2024-01-31."), *[str(s) for s in spec.instructions]]
+    columns = [{"header": files.header_text(c), "example": c.example, "required": c.required, "help": str(c.help or "")}
+               for c in spec.columns]
+    return files.template_workbook(str(spec.title), columns, intro)
+
+
+async def parse_upload(spec: ImportSpec, filename: str, data: bytes, actor: Actor) -> int:
+    """Store the file's header and raw rows as a new batch; Invalid("file", message) when unusable."""
+    if not actor.can(spec.permission):
+        raise PermissionDenied()
+    max_mb = float(await settings_store.get("upload.max_mb") or 20)
+    kind = files.check_file(filename or "", data, max_mb)
+    sheet = await asyncio.to_thread(files.read_file, kind, data)
+    mapping = files.auto_mapping(spec, sheet.headers)
+    async with db.transaction():
+        batch_id = await db.fetchval(
+            "INSERT INTO import_batch (kind, filename, status, headers, mapping, total, created_by) "
+            "VALUES ($1, $2, 'uploaded', $3::jsonb, $4::jsonb, $5, $6) RETURNING id", spec.kind, (filename or "")[:200],
+            json.dumps(sheet.headers, ensure_ascii=False), json.dumps(mapping), len(sheet.rows), actor.id)
+        for start in range(0, len(sheet.rows), 1000):
+            part = sheet.rows[start:start + 1000]
+            await db.execute(
+                "INSERT INTO import_row (batch, row_no, data, errors, status) "
+                "SELECT $1, x.n, x.d::jsonb, '{}'::jsonb, 'ok' FROM unnest($2::int[], $3::text[]) AS x(n, d)",
+                batch_id, [n for n, _row in part], [json.dumps(r, ensure_ascii=False) for _n, r in part])
+        await audit.record(actor, "upload", "import_batch", batch_id,
+                           summary=f"{spec.kind}: {filename} ({len(sheet.rows)} rows)")
+    return batch_id
+
+
+# --- batches ------------------------------------------------------------------------------------
+
+async def get_batch(batch_id: int, actor: Actor) -> dict:
+    """A batch its creator (or a superuser) may see; LookupError when missing."""
+    row = await db.fetchrow("SELECT * FROM import_batch WHERE id = $1", batch_id)
+    if row is None:
+        raise LookupError(batch_id)
+    if not (actor.is_superuser or (row["created_by"] is not None and row["created_by"] == actor.id)):
+        raise PermissionDenied()
+    spec_for(row["kind"], actor)
+    row["headers"], row["mapping"] = _json(row["headers"]), _json(row["mapping"])
+    return row
+
+
+async def list_batches(actor: Actor, kind: str, req: PageRequest) -> Page:
+    where, args = "b.kind = $1 AND ($2 OR b.created_by = $3)", [kind, actor.is_superuser, actor.id]
+    total = await db.fetchval(f"SELECT count(*) FROM import_batch b WHERE {where}", *args)
+    items = await db.fetch(f"SELECT b.*, u.username AS creator FROM import_batch b LEFT JOIN app_user u "
+                           f"ON u.id = b.created_by WHERE {where} ORDER BY b.id DESC "
+                           f"LIMIT {req.per_page} OFFSET {req.offset}", *args)
+    return Page(items, total, req.page, req.per_page, req.sort)
+
+
+async def list_rows(batch_id: int, status: str, req: PageRequest) -> Page:
+    status = status if status in ROW_STATUSES else None
+    where = "batch = $1 AND ($2::text IS NULL OR status = $2)"
+    total = await db.fetchval(f"SELECT count(*) FROM import_row WHERE {where}", batch_id, status)
+    items = await db.fetch(f"SELECT id, row_no, data, errors, status, entity_id FROM import_row WHERE {where} "
+                           f"ORDER BY row_no LIMIT {req.per_page} OFFSET {req.offset}", batch_id, status)
+    for item in items:
+        item["cells"] = _json(item.pop("data"))["cells"]
+        item["errors"] = _json(item["errors"])
+    return Page(items, total, req.page, req.per_page)
+
+
+async def preview(batch_id: int, limit: int = 5) -> list[list]:
+    rows = await db.fetch("SELECT data FROM import_row WHERE batch = $1 ORDER BY row_no LIMIT $2", batch_id, limit)
+    return [_json(r["data"])["cells"] for r in rows]
+
+
+async def job_state(batch: dict) -> dict | None:
+    """The commit job's progress for the report page."""
+    return await jobs.get(batch["job_id"]) if batch.get("job_id") else None
+
+
+async def _refresh_counts(batch_id: int) -> None:
+    await db.execute(
+        "UPDATE import_batch b SET total = c.total, error_count = c.errors, ok_count = c.total - c.errors, "
+        "imported_count = c.imported FROM (SELECT count(*) AS total, "
+        "count(*) FILTER (WHERE status = 'error') AS errors, count(*) FILTER (WHERE status = 'imported') AS imported "
+        "FROM import_row WHERE batch = $1) c WHERE b.id = $1",
+        batch_id)
+
+
+async def _chunk_after(batch_id: int, after_id: int, status: str | None = None, size: int = CHUNK) -> list[dict]:
+    return await db.fetch("SELECT id, row_no, data, errors, status, entity_id FROM import_row WHERE batch = $1 "
+                          "AND id > $2 AND ($3::text IS NULL OR status = $3) ORDER BY id LIMIT $4",
+                          batch_id, after_id, status, size)
+
+
+# --- mapping and validation ---------------------------------------------------------------------
+
+async def _evaluate(spec: ImportSpec, mapping: dict, rows: list[dict], ctx: ImportContext,
+                    seen: dict | None) -> list[tuple[dict, dict, dict]]:
+    """Parse a chunk of rows, check in-file duplicates (when `seen`), then the spec's database checks."""
+    results = []
+    for row in rows:
+        values, errors = files.parse_row(spec, mapping, _json(row["data"]), ctx)
+        if seen is not None:
+            files.check_duplicates(spec, row["row_no"], values, errors, seen)
+        results.append((row, values, errors))
+    if spec.prepare:
+        await spec.prepare([v for _r, v, _e in results], ctx)
+    if spec.validate_row:
+        for _row, values, errors in results:
+            try:
+                found = await spec.validate_row(values, ctx) or {}
+            except Invalid as exc:
+                found = {exc.field or ROW: exc.message}
+            for key, message in found.items():
+                errors.setdefault(key or ROW, message)
+    return results
+
+
+async def apply_mapping_and_validate(batch_id: int, mapping: dict, actor: Actor) -> dict:
+    """Save the mapping and (re)validate every row; returns the batch with its counts."""
+    batch = await get_batch(batch_id, actor)
+    if batch["status"] not in ("uploaded", "validated"):
+        raise Conflict(_("This import has already been committed; upload the file again to change it."))
+    spec = get_spec(batch["kind"])
+    clean = files.check_mapping(spec, batch["headers"], mapping)
+    ctx, seen, after = ImportContext(actor, batch_id), {c.key: {} for c in spec.columns if c.unique}, 0
+    async with db.transaction():
+        while rows := await _chunk_after(batch_id, after, size=500):
+            after = rows[-1]["id"]
+            results = await _evaluate(spec, clean, rows, ctx, seen)
+            await db.execute(
+                "UPDATE import_row r SET errors = x.e::jsonb, status = x.s FROM unnest($1::bigint[], $2::text[], "
+                "$3::text[]) AS x(id, e, s) WHERE r.id = x.id", [r["id"] for r, _v, _e in results],
+                [json.dumps(e, ensure_ascii=False) for _r, _v, e in results],
+                ["error" if e else "ok" for _r, _v, e in results])
+        await db.execute("UPDATE import_batch SET mapping = $2::jsonb, status = 'validated' WHERE id = $1",
+                         batch_id, json.dumps(clean))
+        await _refresh_counts(batch_id)
+    return await get_batch(batch_id, actor)
+
+
+# --- commit (background job) --------------------------------------------------------------------
+
+async def commit(batch_id: int, actor: Actor) -> int:
+    """Queue the import of every valid row; returns the job id. A failed job may be started again."""
+    batch = await get_batch(batch_id, actor)
+    spec = get_spec(batch["kind"])
+    job = await job_state(batch)
+    retry = batch["status"] == "committing" and job is not None and job["status"] == "failed"
+    if batch["status"] != "validated" and not retry:
+        raise Conflict(_("This import cannot be committed in its current state."))
+    if not batch["ok_count"]:
+        raise Conflict(_("There are no valid rows to import."))
+    async with db.transaction():
+        if not await db.fetchval("UPDATE import_batch SET status = 'committing' WHERE id = $1 AND status = $2 "
+                                 "RETURNING id", batch_id, batch["status"]):
+            raise Conflict(_("This import cannot be committed in its current state."))
+        job_id = await jobs.enqueue("import.commit", {"batch": batch_id, "module": spec.module, "ip": actor.ip,
+                                                      "lang": current_locale.get()},
+                                    dedupe_key=f"import.commit:{batch_id}:{batch['job_id'] or 0}", created_by=actor.id)
+        await db.execute("UPDATE import_batch SET job_id = $2 WHERE id = $1", batch_id, job_id)
+        await audit.record(actor, "commit", "import_batch", batch_id, summary=f"{spec.kind}: {batch['ok_count']} rows")
+    return job_id
+
+
+_ACTOR_SQL = """
+SELECT u.id, u.username, u.org, u.is_superuser, o.path AS org_path,
+       COALESCE((SELECT array_agg(DISTINCT p) FROM user_role ur JOIN role r ON r.id = ur.role,
+                 unnest(r.permissions) p WHERE ur."user" = u.id), '{}') AS perms,
+       COALESCE((SELECT json_agg(json_build_object('scope', r.data_scope, 'org', r.scope_org, 'path', so.path))
+                 FROM user_role ur JOIN role r ON r.id = ur.role LEFT JOIN org_node so ON so.id = r.scope_org
+                 WHERE ur."user" = u.id), '[]') AS roles
+FROM app_user u LEFT JOIN org_node o ON o.id = u.org WHERE u.id = $1 AND u.is_active
+"""
+
+
+async def _actor_for(user_id: int | None, ip: str) -> Actor:
+    """The uploader with their rights as of now (revoked rights stop the import)."""
+    row = await db.fetchrow(_ACTOR_SQL, user_id) if user_id else None
+    if row is None:
+        return Actor(user_id, "?", ip, Scope(), frozenset())
+    scope = Scope.from_roles(_json(row["roles"]), row["id"], row["org"], row["org_path"], row["is_superuser"])
+    return Actor(row["id"], row["username"], ip, scope, frozenset(row["perms"]), row["is_superuser"])
+
+
+async def _create_row(spec: ImportSpec, actor: Actor, row_id: int, values: dict) -> dict:
+    """Create one entity and mark its row in the same transaction; a refused row gets its message."""
+    try:
+        async with db.transaction():
+            entity_id = await spec.create(actor, values)
+            await db.execute("UPDATE import_row SET status = 'imported', entity_id = $2, errors = '{}'::jsonb "
+                             "WHERE id = $1", row_id, str(entity_id))
+    except Invalid as exc:
+        return {exc.field or ROW: exc.message}
+    except Conflict as exc:
+        return {ROW: str(exc)}
+    except asyncpg.IntegrityConstraintViolationError:
+        return {ROW: _("This record clashes with data saved meanwhile (a duplicate or a missing reference).")}
+    return {}
+
+
+async def _import_rows(spec: ImportSpec, batch: dict, actor: Actor, ctx: jobs.JobContext) -> None:
+    mapping, evaluation, total = _json(batch["mapping"]), ImportContext(actor, batch["id"]), batch["ok_count"]
+    while rows := await _chunk_after(batch["id"], 0, "ok"):
+        for row, values, errors in await _evaluate(spec, mapping, rows, evaluation, None):
+            errors = errors or await _create_row(spec, actor, row["id"], values)
+            if errors:
+                await db.execute("UPDATE import_row SET status = 'error', errors = $2::jsonb WHERE id = $1",
+                                 row["id"], json.dumps(errors, ensure_ascii=False))
+        left = await db.fetchval("SELECT count(*) FROM import_row WHERE batch = $1 AND status = 'ok'", batch["id"])
+        done = total - left
+        await ctx.progress(done, total, _("%(done)s of %(total)s rows processed", done=done, total=total))
+
+
+async def _finish_commit(spec: ImportSpec, batch_id: int) -> dict:
+    async with db.transaction():
+        batch = await db.fetchrow("UPDATE import_batch SET status = 'committed', committed_at = now() WHERE id = $1 "
+                                  "AND status = 'committing' RETURNING created_by, mapping", batch_id)
+        if batch is None:
+            return {"skipped": True}
+        await _refresh_counts(batch_id)
+        mapping = _json(batch["mapping"])
+        for col in spec.columns:  # e.g. initial passwords: not kept once the users exist
+            if col.sensitive and mapping.get(col.key) is not None:
+                await db.execute("UPDATE import_row SET data = jsonb_set(data, ARRAY['cells', $2::text], "
+                                 "'null'::jsonb) WHERE batch = $1", batch_id, str(mapping[col.key]))
+        counts = await db.fetchrow("SELECT imported_count, error_count FROM import_batch WHERE id = $1", batch_id)
+        result = {"imported": counts["imported_count"], "errors": counts["error_count"]}
+        if batch["created_by"]:
+            await notify.notify([batch["created_by"]], "import_finished", result, channels=("inbox",),
+                                url=f"/admin/imports/batch/{batch_id}")
+    return result
+
+
+@jobs.handler("import.commit")
+async def _commit_job(ctx: jobs.JobContext) -> dict:
+    batch = await db.fetchrow("SELECT * FROM import_batch WHERE id = $1", ctx.payload["batch"])
+    if batch is None or batch["status"] != "committing":
+        return {"skipped": True}  # finished by an earlier attempt
+    spec = get_spec(batch["kind"], ctx.payload.get("module"))
+    token = current_locale.set(ctx.payload.get("lang") or current_locale.get())
+    try:
+        actor = await _actor_for(batch["created_by"], ctx.payload.get("ip", ""))
+        if actor.can(spec.permission):
+            await _import_rows(spec, batch, actor, ctx)
+        else:
+            refused = {ROW: _("The uploader no longer holds the import permission.")}
+            await db.execute("UPDATE import_row SET status = 'error', errors = $2::jsonb WHERE batch = $1 AND "
+                             "status = 'ok'", batch["id"], json.dumps(refused, ensure_ascii=False))
+        return await _finish_commit(spec, batch["id"])
+    finally:
+        current_locale.reset(token)
+
+
+# --- rollback and error report ------------------------------------------------------------------
+
+async def _undo_row(spec: ImportSpec, actor: Actor, row: dict) -> bool:
+    try:
+        async with db.transaction():
+            await spec.rollback(actor, row["entity_id"])
+            await db.execute("UPDATE import_row SET status = 'rolled_back', errors = '{}'::jsonb WHERE id = $1 "
+                             "AND status = 'imported'", row["id"])
+        return True
+    except (Invalid, Conflict, asyncpg.IntegrityConstraintViolationError) as exc:
+        message = exc.message if isinstance(exc, Invalid) else (
+            str(exc) if isinstance(exc, Conflict) else _("Other records refer to it, so it was kept."))
+        await db.execute("UPDATE import_row SET errors = $2::jsonb WHERE id = $1", row["id"],
+                         json.dumps({"rollback": message}, ensure_ascii=False))
+        return False
+
+
+async def rollback(batch_id: int, actor: Actor) -> int:
+    """Undo every imported row (one transaction per row: an interrupted rollback just runs again)."""
+    batch = await get_batch(batch_id, actor)
+    spec = get_spec(batch["kind"])
+    job = await job_state(batch)
+    stuck = batch["status"] == "committing" and job is not None and job["status"] == "failed"
+    if batch["status"] != "committed" and not stuck:
+        raise Conflict(_("Only a committed import can be rolled back."))
+    undone = kept = after = 0
+    while rows := await _chunk_after(batch_id, after, "imported"):
+        after = rows[-1]["id"]
+        for row in rows:
+            if await _undo_row(spec, actor, row):
+                undone += 1
+            else:
+                kept += 1
+    async with db.transaction():
+        if not await db.fetchval("SELECT 1 FROM import_row WHERE batch = $1 AND status = 'imported' LIMIT 1", batch_id):
+            await db.execute("UPDATE import_batch SET status = 'rolled_back', rolled_back_at = now() WHERE id = $1",
+                             batch_id)
+        await _refresh_counts(batch_id)
+        await audit.record(actor, "rollback", "import_batch", batch_id,
+                           summary=f"{spec.kind}: {undone} rows undone, {kept} kept")
+    return undone
+
+
+def describe_errors(spec: ImportSpec, errors: dict) -> str:
+    return "; ".join(f"{spec.label(k) if k != 'rollback' else _('Rollback')}: {m}" for k, m in errors.items())
+
+
+async def error_report_xlsx(batch_id: int) -> bytes:
+    """The rows with errors as uploaded, each with its row number and messages (call after get_batch)."""
+    batch = await db.fetchrow("SELECT kind, headers, mapping FROM import_batch WHERE id = $1", batch_id)
+    spec, headers = get_spec(batch["kind"]), _json(batch["headers"])
+    out, after = [], 0
+    while rows := await db.fetch("SELECT id, row_no, data, errors FROM import_row WHERE batch = $1 AND id > $2 "
+                                 "AND errors <> '{}'::jsonb ORDER BY id LIMIT 1000", batch_id, after):
+        after = rows[-1]["id"]
+        out += [(r["row_no"], _json(r["data"])["cells"], describe_errors(spec, _json(r["errors"]))) for r in rows]
+    hidden = {_json(batch["mapping"]).get(c.key) for c in spec.columns if c.sensitive}
+    out = [(n, [None if i in hidden else c for i, c in enumerate(cells)], msg) for n, cells, msg in out]
+    return await asyncio.to_thread(files.error_workbook, headers, out)

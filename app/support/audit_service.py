@@ -1,0 +1,169 @@
+"""Audit log viewer (SUP-14): search, detail with before/after, export. Scoped: a viewer without the
+"all" data scope sees entries of orgs in their scope and the entries they made themselves."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from app.core import audit, db
+from app.core.audit import Actor
+from app.core.masking import MASKABLE, sees_clear, shown
+from app.core.pagination import Page, PageRequest
+from app.core.permissions import PermissionDenied
+
+SORTS = {"at": "a.at", "actor": "a.actor_name", "entity": "a.entity", "action": "a.action"}
+EXPORT_LIMIT = 100_000
+# Entities whose before/after hold personal data (name, phone, email, ID number): those values are
+# masked for viewers without the clear view (SUP-16). Modules with person records add theirs here.
+PERSONAL_ENTITIES: set[str] = {"user"}
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+@dataclass
+class AuditFilters:
+    actor: str = ""
+    entity: str = ""
+    entity_id: str = ""
+    action: str = ""
+    q: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @classmethod
+    def from_query(cls, params) -> "AuditFilters":
+        def text(name: str, limit: int = 100) -> str:
+            return (params.get(name) or "").strip()[:limit]
+
+        return cls(actor=text("actor", 64), entity=text("entity", 64), entity_id=text("entity_id", 64),
+                   action=text("action", 32), q=text("q", 200), date_from=_date(params.get("from")),
+                   date_to=_date(params.get("to")))
+
+
+FROM = "FROM audit_log a LEFT JOIN app_user u ON u.id = a.actor_id"
+
+
+def _where(viewer: Actor, filters: AuditFilters, args: list) -> str:
+    where = [viewer.scope.sql("a.org_id", "a.actor_id", args)]
+    if filters.actor:
+        args.append(f"%{filters.actor}%")
+        # Real names are searchable only by viewers who may see them (no guessing masked names).
+        real_name = f" OR u.name ILIKE ${len(args)}" if sees_clear(viewer, "name") else ""
+        where.append(f"(a.actor_name ILIKE ${len(args)}{real_name})")
+    for column, value in (("a.entity", filters.entity), ("a.entity_id", filters.entity_id),
+                          ("a.action", filters.action)):
+        if value:
+            args.append(value)
+            where.append(f"{column} = ${len(args)}")
+    if filters.q:
+        args.append(f"%{filters.q}%")
+        where.append(f"a.summary ILIKE ${len(args)}")
+    if filters.date_from:
+        args.append(filters.date_from)
+        where.append(f"a.at >= ${len(args)}::date")
+    if filters.date_to:
+        args.append(filters.date_to + timedelta(days=1))
+        where.append(f"a.at < ${len(args)}::date")
+    return " AND ".join(where)
+
+
+def _loads(value: Any) -> dict | None:
+    if value is None:
+        return None
+    data = json.loads(value) if isinstance(value, str) else value
+    return data if isinstance(data, dict) else {"value": data}
+
+
+def _prepare(viewer: Actor, row: dict) -> dict:
+    """JSON decoded, personal values masked for this viewer, the changed keys listed."""
+    before, after = _loads(row.get("before")), _loads(row.get("after"))
+    row["changed"] = audit.changed(before, after) if before is not None and after is not None else []
+    if row["entity"] in PERSONAL_ENTITIES:
+        for data in (before, after):
+            for key in MASKABLE:
+                if data and isinstance(data.get(key), str):
+                    data[key] = shown(viewer, key, data[key])
+    row["before"], row["after"] = before, after
+    row["actor_real_name"] = shown(viewer, "name", row.get("actor_real_name"))
+    return row
+
+
+COLUMNS = ("a.id, a.at, a.actor_id, a.actor_name, u.name AS actor_real_name, a.ip, a.action, a.entity, a.entity_id,"
+           " a.summary, a.before, a.after, a.org_id")
+
+
+async def list_entries(viewer: Actor, filters: AuditFilters, req: PageRequest) -> Page:
+    args: list = []
+    sql_where = _where(viewer, filters, args)
+    total = await db.fetchval(f"SELECT count(*) {FROM} WHERE {sql_where}", *args)
+    rows = await db.fetch(f"SELECT {COLUMNS} {FROM} WHERE {sql_where} "
+                          f"{req.order_by(SORTS, 'a.at DESC, a.id DESC').replace(', id', ', a.id')}"
+                          f" LIMIT {req.per_page} OFFSET {req.offset}", *args)
+    return Page([_prepare(viewer, r) for r in rows], total, req.page, req.per_page, req.sort)
+
+
+async def filter_choices() -> dict[str, list[str]]:
+    """Entities (a loose index scan over audit_entity) and actions present in the log."""
+    entities = await db.fetch(
+        "WITH RECURSIVE e AS (SELECT min(entity) AS v FROM audit_log UNION ALL"
+        " SELECT (SELECT min(entity) FROM audit_log WHERE entity > e.v) FROM e WHERE e.v IS NOT NULL)"
+        " SELECT v FROM e WHERE v IS NOT NULL")
+    actions = await db.fetch("SELECT DISTINCT action AS v FROM audit_log ORDER BY 1")
+    return {"entities": [r["v"] for r in entities], "actions": [r["v"] for r in actions]}
+
+
+async def get_entry(viewer: Actor, entry_id: int) -> dict | None:
+    """One entry, or None; outside the viewer's scope is PermissionDenied (403)."""
+    args: list = [entry_id]
+    scope_sql = viewer.scope.sql("a.org_id", "a.actor_id", args)
+    row = await db.fetchrow(f"SELECT {COLUMNS}, ({scope_sql}) AS visible {FROM} WHERE a.id = $1", *args)
+    if row is None:
+        return None
+    if not row.pop("visible"):
+        raise PermissionDenied()
+    return _prepare(viewer, row)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def diff_rows(entry: dict) -> list[dict]:
+    """Field by field: before, after and whether it changed (for the detail table)."""
+    before, after = entry["before"] or {}, entry["after"] or {}
+    keys = list(dict.fromkeys([*before, *after]))
+    return [{"field": k, "before": _text(before.get(k)) if k in before else None,
+             "after": _text(after.get(k)) if k in after else None,
+             "changed": k in entry["changed"] or (entry["before"] is None) != (entry["after"] is None)}
+            for k in keys]
+
+
+async def export_rows(viewer: Actor, filters: AuditFilters) -> list[dict]:
+    """Rows for the export (same filter and scope as the list, newest first, capped); the export is audited."""
+    args: list = []
+    sql_where = _where(viewer, filters, args)
+    rows = await db.fetch(f"SELECT {COLUMNS} {FROM} WHERE {sql_where} ORDER BY a.at DESC, a.id DESC"
+                          f" LIMIT {EXPORT_LIMIT}", *args)
+    out = []
+    for row in rows:
+        row = _prepare(viewer, row)
+        out.append({"at": row["at"].strftime("%Y-%m-%d %H:%M:%S"), "actor": row["actor_name"],
+                    "actor_real_name": row["actor_real_name"], "ip": row["ip"], "action": row["action"],
+                    "entity": row["entity"], "entity_id": row["entity_id"], "summary": row["summary"],
+                    "changed": ", ".join(row["changed"]),
+                    "before": _text(row["before"]) if row["before"] is not None else "",
+                    "after": _text(row["after"]) if row["after"] is not None else ""})
+    filters_used = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in vars(filters).items() if v}
+    await audit.record(viewer, "export", "audit_log", "", summary=f"{len(out)} rows", after=filters_used or None)
+    return out
