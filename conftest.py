@@ -12,6 +12,18 @@ import asyncpg
 import pytest
 
 SESSION_DB = os.environ.setdefault("TC_TEST_DB", f"tc_test_{uuid.uuid4().hex[:8]}")
+# Tests assert on the English msgids: clients ask for English, and code run outside a request
+# (services, jobs) inherits English from here. The Chinese default is tested explicitly.
+TEST_HEADERS = {"accept-language": "en"}
+
+
+def _english_outside_requests() -> None:
+    from app.core import i18n
+
+    i18n.current_locale.set("en")
+
+
+_english_outside_requests()
 
 
 def _free_port() -> int:
@@ -127,7 +139,7 @@ async def client(app, db):
 
     # Same event loop as the pool (Litestar's test client would run the app on another loop).
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", headers=TEST_HEADERS) as c:
         yield c
 
 

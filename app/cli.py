@@ -136,6 +136,12 @@ def cmd_pg(args) -> None:
         print(pg_embedded.url())
 
 
+def cmd_i18n(args) -> None:
+    from app.core import i18n_catalogs
+
+    sys.exit(i18n_catalogs.main(args.apply, args.dump_missing))
+
+
 def main(argv: list[str] | None = None) -> None:
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
@@ -169,6 +175,10 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("pg", help="embedded PostgreSQL")
     p.add_argument("action", choices=["start", "stop", "url"])
     p.set_defaults(fn=cmd_pg)
+    p = sub.add_parser("i18n", help="extract strings and update locale catalogs")
+    p.add_argument("--apply", help="JSON file {msgid: zh_CN translation} to fill in")
+    p.add_argument("--dump-missing", help="write untranslated zh_CN msgids to this JSON file")
+    p.set_defaults(fn=cmd_i18n)
     args = parser.parse_args(argv)
     args.fn(args)
 

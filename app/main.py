@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import logging
 
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import ResponseHeader
 from litestar.middleware import DefineMiddleware

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextvars
 import gettext as _gettext
 from functools import lru_cache
-from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from app.core import audit, db
+from app.core import audit, db, sqlfilter
 from app.core.audit import Actor
 from app.core.masking import MASKABLE, sees_clear, shown
 from app.core.pagination import Page, PageRequest
@@ -18,13 +18,6 @@ EXPORT_LIMIT = 100_000
 # Entities whose before/after hold personal data (name, phone, email, ID number): those values are
 # masked for viewers without the clear view (SUP-16). Modules with person records add theirs here.
 PERSONAL_ENTITIES: set[str] = {"user"}
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -39,39 +32,24 @@ class AuditFilters:
 
     @classmethod
     def from_query(cls, params) -> "AuditFilters":
-        def text(name: str, limit: int = 100) -> str:
-            return (params.get(name) or "").strip()[:limit]
-
-        return cls(actor=text("actor", 64), entity=text("entity", 64), entity_id=text("entity_id", 64),
-                   action=text("action", 32), q=text("q", 200), date_from=_date(params.get("from")),
-                   date_to=_date(params.get("to")))
+        text = sqlfilter.text
+        return cls(actor=text(params, "actor", 64), entity=text(params, "entity", 64),
+                   entity_id=text(params, "entity_id", 64), action=text(params, "action", 32),
+                   q=text(params, "q", 200), date_from=sqlfilter.parse_date(params.get("from")),
+                   date_to=sqlfilter.parse_date(params.get("to")))
 
 
 FROM = "FROM audit_log a LEFT JOIN app_user u ON u.id = a.actor_id"
 
 
 def _where(viewer: Actor, filters: AuditFilters, args: list) -> str:
-    where = [viewer.scope.sql("a.org_id", "a.actor_id", args)]
-    if filters.actor:
-        args.append(f"%{filters.actor}%")
-        # Real names are searchable only by viewers who may see them (no guessing masked names).
-        real_name = f" OR u.name ILIKE ${len(args)}" if sees_clear(viewer, "name") else ""
-        where.append(f"(a.actor_name ILIKE ${len(args)}{real_name})")
-    for column, value in (("a.entity", filters.entity), ("a.entity_id", filters.entity_id),
-                          ("a.action", filters.action)):
-        if value:
-            args.append(value)
-            where.append(f"{column} = ${len(args)}")
-    if filters.q:
-        args.append(f"%{filters.q}%")
-        where.append(f"a.summary ILIKE ${len(args)}")
-    if filters.date_from:
-        args.append(filters.date_from)
-        where.append(f"a.at >= ${len(args)}::date")
-    if filters.date_to:
-        args.append(filters.date_to + timedelta(days=1))
-        where.append(f"a.at < ${len(args)}::date")
-    return " AND ".join(where)
+    where = sqlfilter.Where(args, viewer.scope.sql("a.org_id", "a.actor_id", args))
+    # Real names are searchable only by viewers who may see them (no guessing masked names).
+    actor_columns = ["a.actor_name", "u.name"] if sees_clear(viewer, "name") else ["a.actor_name"]
+    where.contains(actor_columns, filters.actor)
+    where.equals("a.entity", filters.entity).equals("a.entity_id", filters.entity_id)
+    where.equals("a.action", filters.action).contains("a.summary", filters.q)
+    return where.date_range("a.at", filters.date_from, filters.date_to).sql()
 
 
 def _loads(value: Any) -> dict | None:
@@ -109,14 +87,14 @@ async def list_entries(viewer: Actor, filters: AuditFilters, req: PageRequest) -
     return Page([_prepare(viewer, r) for r in rows], total, req.page, req.per_page, req.sort)
 
 
-async def filter_choices() -> dict[str, list[str]]:
+async def filter_choices() -> dict[str, list[tuple[str, str]]]:
     """Entities (a loose index scan over audit_entity) and actions present in the log."""
     entities = await db.fetch(
         "WITH RECURSIVE e AS (SELECT min(entity) AS v FROM audit_log UNION ALL"
         " SELECT (SELECT min(entity) FROM audit_log WHERE entity > e.v) FROM e WHERE e.v IS NOT NULL)"
         " SELECT v FROM e WHERE v IS NOT NULL")
     actions = await db.fetch("SELECT DISTINCT action AS v FROM audit_log ORDER BY 1")
-    return {"entities": [r["v"] for r in entities], "actions": [r["v"] for r in actions]}
+    return {"entities": [(r["v"], r["v"]) for r in entities], "actions": [(r["v"], r["v"]) for r in actions]}
 
 
 async def get_entry(viewer: Actor, entry_id: int) -> dict | None:

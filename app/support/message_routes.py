@@ -112,7 +112,7 @@ async def delivery_list(request: Request) -> Response:
         row["user_name"] = shown(viewer, "name", row["user_name"])
     return await render(request, "support/messages_deliveries.html", page=page, filters=filters, errors=errors,
                         status=422 if errors else 200, block="results", channel_labels=CHANNEL_LABELS,
-                        status_labels=STATUS_LABELS, templates=await message_service.template_codes())
+                        status_labels=STATUS_LABELS, templates=await message_service.template_choices())
 
 
 @post("/admin/messages/deliveries/{delivery_id:int}/requeue", guards=[requires("sup.delivery.view")])

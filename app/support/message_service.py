@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from email import message_from_string, policy
 
 from jinja2 import TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from app.core import audit, db, jobs, notify
+from app.core import audit, db, jobs, notify, sqlfilter
 from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
@@ -165,42 +165,19 @@ class DeliveryFilters:
     @classmethod
     def from_query(cls, params) -> tuple["DeliveryFilters", dict[str, str]]:
         """Filters from the query string, and messages for dates that do not parse."""
-        errors: dict[str, str] = {}
-        dates: dict[str, date | None] = {}
-        for name in ("date_from", "date_to"):
-            raw = (params.get(name) or "").strip()
-            try:
-                dates[name] = date.fromisoformat(raw) if raw else None
-            except ValueError:
-                dates[name] = None
-                errors[name] = _("Enter a date as YYYY-MM-DD.")
-        channel = params.get("channel") or ""
-        status = params.get("status") or ""
-        return cls(channel=channel if channel in notify.CHANNELS else "",
-                   status=status if status in DELIVERY_STATUSES else "",
-                   template=(params.get("template") or "")[:64], q=(params.get("q") or "").strip()[:100],
-                   **dates), errors
+        dates, errors = sqlfilter.dates(params, "date_from", "date_to")
+        return cls(channel=sqlfilter.choice(params, "channel", notify.CHANNELS),
+                   status=sqlfilter.choice(params, "status", DELIVERY_STATUSES),
+                   template=sqlfilter.text(params, "template", 64), q=sqlfilter.text(params, "q"), **dates), errors
 
 
 async def list_deliveries(actor: Actor, f: DeliveryFilters, req: PageRequest) -> Page:
     """The delivery log, limited to recipients in the viewer's data scope."""
     args: list = []
-    where = [actor.scope.sql("u.org", "d.user_id", args)]
-    for column, value in (("d.channel", f.channel), ("d.status", f.status), ("d.template_code", f.template)):
-        if value:
-            args.append(value)
-            where.append(f"{column} = ${len(args)}")
-    if f.q:
-        args.append("%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-        n = len(args)
-        where.append(f"(d.address ILIKE ${n} OR u.username ILIKE ${n} OR u.name ILIKE ${n})")
-    if f.date_from:
-        args.append(f.date_from)
-        where.append(f"d.created_at >= ${len(args)}::date")
-    if f.date_to:
-        args.append(f.date_to + timedelta(days=1))
-        where.append(f"d.created_at < ${len(args)}::date")
-    sql_where = " AND ".join(where)
+    where = sqlfilter.Where(args, actor.scope.sql("u.org", "d.user_id", args))
+    where.equals("d.channel", f.channel).equals("d.status", f.status).equals("d.template_code", f.template)
+    where.contains(("d.address", "u.username", "u.name"), f.q)
+    sql_where = where.date_range("d.created_at", f.date_from, f.date_to).sql()
     base = f"FROM delivery_log d LEFT JOIN app_user u ON u.id = d.user_id WHERE {sql_where}"
     total = await db.fetchval(f"SELECT count(*) {base}", *args)
     items = await db.fetch(f"SELECT d.*, u.username, u.name AS user_name {base} ORDER BY d.created_at DESC, d.id DESC "
@@ -208,9 +185,10 @@ async def list_deliveries(actor: Actor, f: DeliveryFilters, req: PageRequest) ->
     return Page(items, total, req.page, req.per_page)
 
 
-async def template_codes() -> list[str]:
-    return sorted(set(notify.DEFAULT_TEMPLATES) | {r["template_code"] for r in await db.fetch(
-        "SELECT DISTINCT template_code FROM delivery_log WHERE template_code <> ''")})
+async def template_choices() -> list[tuple[str, str]]:
+    """(code, code) for every template known or seen in the log: the delivery filter's options."""
+    return [(code, code) for code in sorted(set(notify.DEFAULT_TEMPLATES) | {r["template_code"] for r in await db.fetch(
+        "SELECT DISTINCT template_code FROM delivery_log WHERE template_code <> ''")})]
 
 
 async def requeue(actor: Actor, delivery_id: int) -> None:

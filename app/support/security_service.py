@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from app.core import audit, db
+from app.core import audit, db, sqlfilter
 from app.core.audit import Actor
 from app.core.forms import Conflict
 from app.core.i18n import gettext as _
@@ -16,13 +16,6 @@ RESULTS = ("success", "failed", "blocked")
 DEVICES = ("pc", "mobile", "tablet")
 LOG_SORTS = {"at": "l.at", "username": "l.username", "ip": "l.ip"}
 STATS_DAYS = 30
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -36,37 +29,23 @@ class LogFilters:
 
     @classmethod
     def from_query(cls, params) -> "LogFilters":
-        return cls(username=(params.get("username") or "").strip()[:64], ip=(params.get("ip") or "").strip()[:64],
-                   result=params.get("result") if params.get("result") in RESULTS else "",
-                   device=params.get("device") if params.get("device") in DEVICES else "",
-                   date_from=_date(params.get("from")), date_to=_date(params.get("to")))
+        return cls(username=sqlfilter.text(params, "username", 64), ip=sqlfilter.text(params, "ip", 64),
+                   result=sqlfilter.choice(params, "result", RESULTS),
+                   device=sqlfilter.choice(params, "device", DEVICES),
+                   date_from=sqlfilter.parse_date(params.get("from")), date_to=sqlfilter.parse_date(params.get("to")))
 
 
 async def list_logins(filters: LogFilters, req: PageRequest) -> Page:
-    args: list = []
-    where = ["TRUE"]
-    if filters.username:
-        args.append(f"%{filters.username}%")
-        where.append(f"l.username ILIKE ${len(args)}")
-    if filters.ip:
-        args.append(f"{filters.ip}%")
-        where.append(f"l.ip LIKE ${len(args)}")
+    where = sqlfilter.Where()
+    where.contains("l.username", filters.username).contains("l.ip", filters.ip, prefix_only=True)
     if filters.result == "success":
-        where.append("l.success")
+        where.add("l.success")
     elif filters.result == "failed":
-        where.append("NOT l.success AND l.reason <> 'blocked'")
+        where.add("NOT l.success AND l.reason <> 'blocked'")
     elif filters.result == "blocked":
-        where.append("l.reason = 'blocked'")
-    if filters.device:
-        args.append(filters.device)
-        where.append(f"l.device = ${len(args)}")
-    if filters.date_from:
-        args.append(filters.date_from)
-        where.append(f"l.at >= ${len(args)}::date")
-    if filters.date_to:
-        args.append(filters.date_to + timedelta(days=1))
-        where.append(f"l.at < ${len(args)}::date")
-    sql_where = " AND ".join(where)
+        where.add("l.reason = 'blocked'")
+    where.equals("l.device", filters.device).date_range("l.at", filters.date_from, filters.date_to)
+    sql_where, args = where.sql(), where.args
     total = await db.fetchval(f"SELECT count(*) FROM login_log l WHERE {sql_where}", *args)
     items = await db.fetch(
         "SELECT l.id, l.at, l.username, l.user_id, l.ip, l.platform, l.device, l.browser, l.success, l.reason"

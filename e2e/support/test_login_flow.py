@@ -37,6 +37,7 @@ async def test_lockout_after_repeated_failures(page, mode):
 async def test_language_switch_to_english_and_back(page, mode):
     await page.goto("/login")
     assert await page.locator("html").get_attribute("lang") == "zh-CN"
+    assert "登录" in await page.locator("h1").inner_text()
     await page.select_option("#lang-select", "en")
     if mode == "nojs":
         await page.click(".lang-switch button")
@@ -48,3 +49,4 @@ async def test_language_switch_to_english_and_back(page, mode):
         await page.click(".lang-switch button")
     await page.wait_for_selector("html[lang='zh-CN']")
     assert await page.locator("html").get_attribute("lang") == "zh-CN"
+    assert "登录" in await page.locator("h1").inner_text()

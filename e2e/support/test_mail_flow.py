@@ -43,7 +43,7 @@ async def test_password_reset_mail_from_dev_mailbox(page, mode, db):
 
     await log_in(page, "admin", "Tongchuang2026")
     await page.goto("/admin/dev/mailbox")
-    row = page.locator("table.mailbox tbody tr", has_text="hq@tongchuang.local").first
+    row = page.locator("table.data-table tbody tr", has_text="hq@tongchuang.local").first
     await row.locator("a").click()
     await page.wait_for_url("**/admin/dev/mailbox/*")
     body = await page.locator("pre.mail-body").inner_text()

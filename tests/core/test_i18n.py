@@ -57,3 +57,15 @@ def test_chinese_is_default_and_english_switches():
         i18n.current_locale.reset(token)
     assert i18n.pick_locale(None, "en-US,en;q=0.9", None) == "en"
     assert i18n.pick_locale(None, None, None) == "zh_CN"
+
+
+@pytest.mark.req("NFR-03")
+async def test_pages_are_chinese_by_default_and_english_on_request(app, db):
+    import httpx
+
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40002))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+        chinese = await c.get("/login")
+        english = await c.get("/login", headers={"accept-language": "en-US,en;q=0.9"})
+    assert 'lang="zh-CN"' in chinese.text and "登录" in chinese.text and "Log in" not in chinese.text
+    assert 'lang="en"' in english.text and "Log in" in english.text and "登录" not in english.text

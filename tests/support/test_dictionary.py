@@ -3,7 +3,7 @@ import csv
 
 import pytest
 
-from app.core import dictionary
+from app.core import dictionary, i18n
 from app.core.audit import SYSTEM
 from app.core.forms import Invalid
 from app.support import dictionary_service
@@ -80,7 +80,12 @@ async def test_add_local_code_with_drill_down_and_breadcrumb(as_user, db, englis
     assert added.status_code == 303 and added.headers["location"] == "/admin/dictionary/t_region?parent=130100"
     row = await db.fetchrow("SELECT * FROM dict_item WHERE type_code = 't_region' AND code = '130199'")
     assert row["builtin"] is False and row["level"] == 3 and row["parent_code"] == "130100" and row["sort"] == 5
-    assert ("130199", "高新区") in await dictionary.choices("t_region", "130100")
+    assert ("130199", "Hi-tech Zone") in await dictionary.choices("t_region", "130100")  # tests run in English
+    token = i18n.current_locale.set("zh_CN")
+    try:
+        assert ("130199", "高新区") in await dictionary.choices("t_region", "130100")
+    finally:
+        i18n.current_locale.reset(token)
     log = await db.fetchrow("SELECT * FROM audit_log WHERE entity = 'dict_item' AND entity_id = 't_region:130199'")
     assert log["action"] == "create" and log["actor_name"] == "admin"
 

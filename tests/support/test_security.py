@@ -29,7 +29,7 @@ async def browser_at(app, db):
 
     async def _make(ip: str, ua: str = DESKTOP) -> httpx.AsyncClient:
         c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(ip, 40001)), base_url="http://127.0.0.1",
-                              headers={"user-agent": ua})
+                              headers={"user-agent": ua, "accept-language": "en"})
         clients.append(c)
         return c
 
