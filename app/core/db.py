@@ -17,8 +17,16 @@ def transaction():
     return engine().transaction()
 
 
+async def _reset(con) -> None:
+    """On release, only end an unfinished transaction. asyncpg's default reset runs a 4-statement
+    query (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL) after every use: a round trip per query
+    for session state this app never keeps on pooled connections (LISTEN uses its own connection)."""
+    if con.is_in_transaction():
+        await con.execute("ROLLBACK")
+
+
 async def start_pool(min_size: int = 2, max_size: int = 20) -> None:
-    await engine().start_connection_pool(min_size=min_size, max_size=max_size)
+    await engine().start_connection_pool(min_size=min_size, max_size=max_size, reset=_reset)
 
 
 async def close_pool() -> None:

@@ -59,11 +59,26 @@ def make_environment() -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(static=_static, csrf_value=_csrf_token, csrf_field=_csrf_input, query=_query,
                        LOCALES=i18n.LOCALES, current_locale=i18n.current_locale.get)
-    from app.core import charts, qrcodes
+    from app.core import cells, charts, qrcodes
 
     env.globals.update(charts.TEMPLATE_GLOBALS)
     env.globals.update(qrcodes.TEMPLATE_GLOBALS)
+    env.globals.update(cells.TEMPLATE_GLOBALS)
+    _register_component_macros(env)
     return env
+
+
+def _register_component_macros(env: Environment) -> None:
+    """Every macro in components/ is a global, so a block rendered alone for htmx (which skips the
+    template's top-level imports) still finds data_table, pager, fields…"""
+    from jinja2.runtime import Macro
+
+    for path in sorted((ROOT / "components").glob("*.html")):
+        module = env.get_template(f"components/{path.name}").module
+        for name in dir(module):
+            value = getattr(module, name)
+            if isinstance(value, Macro) and not name.startswith("_"):
+                env.globals[name] = value
 
 
 @lru_cache
@@ -117,6 +132,11 @@ async def render(request: Request, template: str, *, block: str | None = None, s
     if flashes:
         response.delete_cookie(FLASH_COOKIE)
     return response
+
+
+async def confirm_page(request: Request, title: str, message: str, action: str, cancel: str) -> Response:
+    """The confirmation step before a destructive action: a page with a POST form (works without JS)."""
+    return await render(request, "common/confirm.html", title=title, message=message, action=action, cancel=cancel)
 
 
 def flash(response: Response, message: str, level: str = "success") -> Response:

@@ -11,7 +11,7 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
-from app.core.web import actor, form_data, redirect, render
+from app.core.web import actor, form_data, redirect, render, confirm_page
 from app.support import dictionary_service as service
 
 
@@ -118,7 +118,7 @@ async def item_update(request: Request, type_code: str, code: str) -> Response:
 @get("/admin/dictionary/{type_code:str}/items/{code:str}/delete", guards=[requires("sup.dict.edit")])
 async def item_delete_confirm(request: Request, type_code: str, code: str) -> Response:
     item = await _item_or_404(type_code, code)
-    return await render(request, "support/confirm.html", title=_("Delete code"),
+    return await confirm_page(request, title=_("Delete code"),
                         message=_("Delete %(code)s %(name)s? This cannot be undone.", code=item["code"], name=item["name"]),
                         action=f"/admin/dictionary/{type_code}/items/{quote(code)}/delete",
                         cancel=f"/admin/dictionary/{type_code}/items/{quote(code)}")

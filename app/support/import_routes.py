@@ -12,7 +12,7 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
-from app.core.web import actor, form_data, is_htmx, redirect, render
+from app.core.web import actor, form_data, is_htmx, redirect, render, confirm_page
 from app.support import user_import  # noqa: F401 - registers the "users" import
 
 GUARD = [requires("sup.admin")]  # plus the spec's own permission, checked by the engine
@@ -108,10 +108,10 @@ async def import_report(request: Request, batch_id: int) -> Response:
         return Response("", headers={"HX-Refresh": "true"})  # finished: reload counts, rows and buttons
     status = request.query_params.get("status") or ""
     rows = await imports.list_rows(batch_id, status, PageRequest.from_query(request.query_params))
-    columns = [{"key": "row_no", "label": _("Row")}, {"key": "status", "label": _("Status")},
-               *[{"key": c.key, "label": c.label, "index": batch["mapping"][c.key], "sensitive": c.sensitive}
-                 for c in spec.columns if batch["mapping"].get(c.key) is not None],
-               {"key": "errors", "label": _("Errors")}]
+    columns = [{"key": "row_no", "label": _("Row")}, {"key": "status", "label": _("Status"), "custom": True},
+               *[{"key": c.key, "label": c.label, "index": batch["mapping"][c.key], "sensitive": c.sensitive,
+                  "custom": True} for c in spec.columns if batch["mapping"].get(c.key) is not None],
+               {"key": "errors", "label": _("Errors"), "custom": True}]
     return await render(request, "support/import_report.html", batch=batch, spec=spec, job=job, page=rows,
                         columns=columns,
                         running=running, htmx=is_htmx(request), block="progress" if polling else "results",
@@ -131,7 +131,7 @@ async def import_commit(request: Request, batch_id: int) -> Response:
 @get("/admin/imports/batch/{batch_id:int}/rollback", guards=GUARD)
 async def import_rollback_confirm(request: Request, batch_id: int) -> Response:
     batch, _kind_spec = await _batch(request, batch_id)
-    return await render(request, "support/confirm.html", title=_("Roll back this import?"),
+    return await confirm_page(request, title=_("Roll back this import?"),
                         message=_("The %(n)s records created by this import will be deleted. This cannot be undone.",
                                   n=batch["imported_count"]),
                         action=f"/admin/imports/batch/{batch_id}/rollback", cancel=f"/admin/imports/batch/{batch_id}")

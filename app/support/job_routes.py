@@ -10,7 +10,7 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
-from app.core.web import actor, is_htmx, redirect, render
+from app.core.web import actor, is_htmx, redirect, render, confirm_page
 from app.support import job_service
 
 # Schedules are system-wide: switching one on/off needs the site-settings permission as well.
@@ -45,7 +45,7 @@ async def job_detail(request: Request, job_id: int) -> Response:
 
 
 async def _confirm(request: Request, job: dict, verb: str, title: str, message: str) -> Response:
-    return await render(request, "support/confirm.html", title=title, message=message,
+    return await confirm_page(request, title=title, message=message,
                   action=f"/admin/jobs/{job['id']}/{verb}", cancel=f"/admin/jobs/{job['id']}")
 
 

@@ -8,7 +8,7 @@ from app.core.forms import Conflict, Field, Form, Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.permissions import REGISTRY, requires
-from app.core.web import actor, form_data, redirect, render
+from app.core.web import actor, form_data, redirect, render, confirm_page
 from app.support import menu_service
 
 
@@ -95,7 +95,7 @@ async def menu_update(request: Request, menu_id: int) -> Response:
 @get("/admin/menus/{menu_id:int}/delete", guards=[requires("sup.menu.edit")])
 async def menu_delete_confirm(request: Request, menu_id: int) -> Response:
     entry = await _entry(menu_id)
-    return await render(request, "support/confirm.html", title=_("Delete menu entry"),
+    return await confirm_page(request, title=_("Delete menu entry"),
                         message=_("Delete %(title)s? This cannot be undone.", title=_(entry["title"])),
                         action=f"/admin/menus/{menu_id}/delete", cancel=f"/admin/menus/{menu_id}")
 

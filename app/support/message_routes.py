@@ -11,7 +11,7 @@ from app.core.i18n import lazy as L
 from app.core.masking import shown
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
-from app.core.web import actor, form_data, redirect, render
+from app.core.web import actor, form_data, redirect, render, confirm_page
 from app.support import message_service
 
 CHANNEL_LABELS = {"inbox": L("In-site inbox"), "email": L("Email"), "sms": L("SMS"), "wechat": L("WeChat")}
@@ -85,7 +85,7 @@ async def template_save(request: Request, code: str, channel: str) -> Response:
 @get("/admin/messages/templates/{code:str}/{channel:str}/reset", guards=[requires("sup.template.edit")])
 async def template_reset_confirm(request: Request, code: str, channel: str) -> Response:
     tpl = await _template(code, channel)
-    return await render(request, "support/confirm.html", title=_("Reset to default"),
+    return await confirm_page(request, title=_("Reset to default"),
                         message=_("Replace the edited text of %(name)s (%(channel)s) with the default text?",
                                   name=tpl["name"], channel=CHANNEL_LABELS.get(channel, channel)),
                         action=f"{_url(code, channel)}/reset", cancel=_url(code, channel))

@@ -7,7 +7,7 @@ from app.core.dictionary import choices as dict_choices
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
-from app.core.web import actor, form_data, redirect, render
+from app.core.web import actor, form_data, redirect, render, confirm_page
 from app.support import forms, org_service
 
 
@@ -68,7 +68,7 @@ async def org_update(request: Request, node_id: int) -> Response:
 @get("/admin/orgs/{node_id:int}/delete", guards=[requires("sup.org.edit")])
 async def org_delete_confirm(request: Request, node_id: int) -> Response:
     node = await org_service.get(node_id, request.scope["user"].scope)
-    return await render(request, "support/confirm.html", title=_("Delete org node"),
+    return await confirm_page(request, title=_("Delete org node"),
                         message=_("Delete %(name)s? This cannot be undone.", name=node["name"]),
                         action=f"/admin/orgs/{node_id}/delete", cancel=f"/admin/orgs?node={node_id}")
 

@@ -6,7 +6,7 @@ from litestar import Request, Response, get, post
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import REGISTRY, SCOPES, groups, requires
-from app.core.web import actor, form_data, redirect, render
+from app.core.web import actor, form_data, redirect, render, confirm_page
 from app.support import forms, org_service, role_service
 
 
@@ -62,7 +62,7 @@ async def role_update(request: Request, role_id: int) -> Response:
 @get("/admin/roles/{role_id:int}/delete", guards=[requires("sup.role.edit")])
 async def role_delete_confirm(request: Request, role_id: int) -> Response:
     role = await role_service.get_role(role_id)
-    return await render(request, "support/confirm.html", title=_("Delete role"),
+    return await confirm_page(request, title=_("Delete role"),
                         message=_("Delete %(name)s? This cannot be undone.", name=role["name"]),
                         action=f"/admin/roles/{role_id}/delete", cancel=f"/admin/roles/{role_id}")
 

@@ -9,7 +9,7 @@ from app.core.forms import Conflict
 from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
-from app.core.web import actor, redirect, render
+from app.core.web import actor, redirect, render, confirm_page
 from app.support import security_service as service
 
 
@@ -39,7 +39,7 @@ async def unblock_confirm(request: Request, block_id: int) -> Response:
     block = await service.get_block(block_id)
     if block is None:
         raise NotFoundException()
-    return await render(request, "support/confirm.html", title=_("Lift login block"),
+    return await confirm_page(request, title=_("Lift login block"),
                         message=_("Lift the block on %(key)s now? Logins from it are allowed again at once.",
                                   key=block["key"]),
                         action=f"/admin/security/blocks/{block_id}/unblock", cancel="/admin/security/blocks")
