@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.core import audit, db
+from app.core import audit, db, sqlfilter
 from app.core.audit import SYSTEM, Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
@@ -48,23 +48,17 @@ SORTS = {"username": "u.username", "name": "u.name", "org": "o.name", "last_logi
 
 async def list_users(actor: Actor, filters: UserFilters, req: PageRequest) -> Page:
     args: list = []
-    where = [actor.scope.sql("u.org", "u.id", args)]
-    if filters.q:
-        args.append(f"%{filters.q}%")
-        where.append(f"(u.username ILIKE ${len(args)} OR u.name ILIKE ${len(args)} OR u.email ILIKE ${len(args)}"
-                     f" OR u.phone ILIKE ${len(args)})")
+    where = sqlfilter.Where(args, actor.scope.sql("u.org", "u.id", args))
+    where.contains(("u.username", "u.name", "u.email", "u.phone"), filters.q)
     if filters.org:
-        args.append(filters.org)
-        where.append(f"u.org IN (SELECT id FROM org_node WHERE path LIKE (SELECT path FROM org_node WHERE id = ${len(args)}) || '%')")
+        where.add(f"u.org IN (SELECT id FROM org_node WHERE path LIKE"
+                  f" (SELECT path FROM org_node WHERE id = {where.param(filters.org)}) || '%')")
     if filters.role:
-        args.append(filters.role)
-        where.append(f'EXISTS (SELECT 1 FROM user_role ur WHERE ur."user" = u.id AND ur.role = ${len(args)})')
+        where.add(f'EXISTS (SELECT 1 FROM user_role ur WHERE ur."user" = u.id AND ur.role = {where.param(filters.role)})')
     if filters.active:
-        where.append("u.is_active" if filters.active == "1" else "NOT u.is_active")
-    if filters.kind:
-        args.append(filters.kind)
-        where.append(f"u.kind = ${len(args)}")
-    sql_where = " AND ".join(where)
+        where.add("u.is_active" if filters.active == "1" else "NOT u.is_active")
+    where.equals("u.kind", filters.kind)
+    sql_where = where.sql()
     total = await db.fetchval(f"SELECT count(*) FROM app_user u WHERE {sql_where}", *args)
     items = await db.fetch(
         f"SELECT u.id, u.username, u.name, u.email, u.phone, u.kind, u.is_active, u.is_superuser, u.last_login_at,"
