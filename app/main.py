@@ -40,6 +40,16 @@ ROUTE_MODULES = [
     "app.support.file_routes",
     "app.support.h5_routes",
 ]
+# Business modules: every `<module>/*_routes.py` is loaded (one file per topic, no central list to edit).
+BUSINESS_MODULES = ["app.records"]
+
+
+def route_modules() -> list[str]:
+    names = list(ROUTE_MODULES)
+    for package in BUSINESS_MODULES:
+        folder = ROOT / package.replace(".", "/")
+        names += [f"{package}.{path.stem}" for path in sorted(folder.glob("*_routes.py"))]
+    return names
 
 SECURITY_HEADERS = [
     ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
@@ -54,7 +64,7 @@ SECURITY_HEADERS = [
 
 def _load_modules() -> list:
     handlers = []
-    for name in ROUTE_MODULES:
+    for name in route_modules():
         module = importlib.import_module(name)
         handlers.extend(module.ROUTES)
         if hasattr(module, "shell_context") and module.shell_context not in web.shell_context_providers:

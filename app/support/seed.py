@@ -26,13 +26,16 @@ ORGS = [  # (code, name, kind, parent code)
 
 COLLEGE_ADMIN_PERMS = ["sup.admin", "sup.org.view", "sup.org.create", "sup.org.edit", "sup.user.view",
                        "sup.user.create", "sup.user.edit", "sup.user.import", "sup.user.export", "sup.role.view",
-                       "sup.todo.view", "sup.audit.view", "sup.job.view", "sup.field.clear.name"]
+                       "sup.todo.view", "sup.audit.view", "sup.job.view", "sup.field.clear.name",
+                       "rec.person.view", "rec.person.create", "rec.person.edit", "rec.contact.edit", "rec.export",
+                       "rec.import", "rec.tag.edit", "rec.dedupe", "rec.batch_update", "rec.stats.view",
+                       "rec.secrecy.1"]
 ROLES = [  # (code, name, scope, permissions or None for all)
     ("hq_admin", "校友总会管理员", "all", None),
     ("college_admin", "学院管理员", "subtree", COLLEGE_ADMIN_PERMS),
     ("org_admin", "分会管理员", "subtree", ["sup.admin", "sup.org.view", "sup.user.view", "sup.user.create",
                                         "sup.user.edit", "sup.todo.view"]),
-    ("class_liaison", "班级联络员", "self", ["sup.admin", "sup.todo.view"]),
+    ("class_liaison", "班级联络员", "self", ["sup.admin", "sup.todo.view", "rec.person.view", "rec.contact.edit"]),
     ("auditor", "安全审计员", "all", ["sup.admin", "sup.audit.view", "sup.audit.export", "sup.security.view",
                                    "sup.delivery.view", "sup.job.view"]),
 ]
@@ -130,5 +133,9 @@ async def seed_all(extra_users: int = 0) -> dict:
     await jobs.sync_schedules()
     if extra_users:
         await generate_users(extra_users, orgs, seed=extra_users)
+    from app.records import demo as records_demo
+
+    await records_demo.seed_demo()
     return {"orgs": len(orgs), "roles": len(roles), "dictionary": counts,
-            "users": await db.fetchval("SELECT count(*) FROM app_user")}
+            "users": await db.fetchval("SELECT count(*) FROM app_user"),
+            "alumni": await db.fetchval("SELECT count(*) FROM rec_person")}

@@ -1,0 +1,371 @@
+"""Alumni records (REC-01, REC-03): who may see which person, the list and the detail, and the writes
+every other records feature builds on. Visibility is one SQL fragment (`visible`) used by every path:
+list, search, query, detail, export, print and H5."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from app.core import audit, db, sqlfilter
+from app.core.audit import Actor
+from app.core.forms import Invalid
+from app.core.i18n import gettext as _
+from app.core.masking import shown
+from app.core.pagination import Page, PageRequest
+from app.core.permissions import PermissionDenied
+from app.records import changes
+
+PERSON_FIELDS = ("kind", "name", "gender", "birthday", "id_type", "id_number", "phone", "email", "wechat", "ethnicity",
+                 "political_status", "native_region", "region", "address", "industry", "employer", "job_title",
+                 "org", "is_key", "key_category", "key_note", "secrecy", "custom")
+EDUCATION_FIELDS = ("degree", "college", "major", "class_node", "class_name", "entry_year", "grad_year", "student_no")
+SORTS = {"name": "p.name", "id": "p.id", "created": "p.created_at", "birthday": "p.birthday", "employer": "p.employer"}
+MAX_SECRECY = 3
+
+
+class NotFound(Exception):
+    """No such person, or not visible to this actor (the same answer: no existence leak)."""
+
+
+# --- visibility ---------------------------------------------------------------------------------------
+
+def clearance(actor: Actor) -> int:
+    """The highest secrecy level (密级) this actor may see: permissions rec.secrecy.1 … 3."""
+    if actor.is_superuser:
+        return MAX_SECRECY
+    return max((n for n in range(1, MAX_SECRECY + 1) if actor.can(f"rec.secrecy.{n}")), default=0)
+
+
+def visible(actor: Actor, args: list, alias: str = "p") -> str:
+    """WHERE fragment: active persons in the actor's data scope and within their clearance."""
+    return (f"{alias}.status = 'active' AND {actor.scope.sql(f'{alias}.org', None, args)}"
+            f" AND {alias}.secrecy <= {clearance(actor)}")
+
+
+# --- name search without pg_trgm ----------------------------------------------------------------------
+
+def _normal(text: str) -> str:
+    return "".join((text or "").lower().split())
+
+
+def search_terms(name: str) -> list[str]:
+    """Every character and every pair of adjacent characters of the name (GIN-indexed)."""
+    s = _normal(name)
+    return sorted(set(s) | {s[i:i + 2] for i in range(len(s) - 1)})
+
+
+def query_terms(q: str) -> list[str]:
+    s = _normal(q)
+    return [s] if len(s) == 1 else sorted({s[i:i + 2] for i in range(len(s) - 1)})
+
+
+def add_search(where: sqlfilter.Where, q: str) -> None:
+    """Digits look up phone, ID and student numbers exactly; text finds names containing it."""
+    q = q.strip()
+    if not q:
+        return
+    if q.replace("-", "").replace("X", "").replace("x", "").isdigit() or "@" in q:
+        n = where.param(q)
+        where.add(f"(p.phone = {n} OR p.id_number = upper({n}) OR lower(p.email) = lower({n})"
+                  f" OR EXISTS (SELECT 1 FROM rec_education se WHERE se.person = p.id AND se.student_no = {n}))")
+        return
+    terms = query_terms(q)[:8]
+    where.add(f"p.name_terms @> {where.param(terms)}::varchar[]")
+    where.contains("p.name", q)
+
+
+# --- list ---------------------------------------------------------------------------------------------
+
+@dataclass
+class PersonFilters:
+    q: str = ""
+    kind: str = ""
+    college: int | None = None
+    entry_year: int | None = None
+    org: int | None = None  # tree browse: persons owned by this node's subtree
+    tag: int | None = None
+    is_key: bool = False
+
+    @classmethod
+    def from_query(cls, params) -> "PersonFilters":
+        def number(name: str) -> int | None:
+            value = (params.get(name) or "").strip()
+            return int(value) if value.isdigit() and len(value) < 10 else None
+
+        return cls(q=sqlfilter.text(params, "q", 100), kind=sqlfilter.choice(params, "kind", ("alumni", "student", "staff")),
+                   college=number("college"), entry_year=number("entry_year"), org=number("org"), tag=number("tag"),
+                   is_key=params.get("key") == "1")
+
+
+def filter_where(actor: Actor, f: PersonFilters, args: list) -> sqlfilter.Where:
+    where = sqlfilter.Where(args, visible(actor, args))
+    add_search(where, f.q)
+    where.equals("p.kind", f.kind)
+    if f.college or f.entry_year:
+        # Any education record matches (a person may have studied in several colleges).
+        conds = ["e.person = p.id"]
+        if f.college:
+            conds.append(f"e.college = {where.param(f.college)}")
+        if f.entry_year:
+            conds.append(f"e.entry_year = {where.param(f.entry_year)}")
+        where.add(f"EXISTS (SELECT 1 FROM rec_education e WHERE {' AND '.join(conds)})")
+    if f.org:
+        where.add(f"p.org IN (SELECT id FROM org_node WHERE path LIKE"
+                  f" (SELECT path FROM org_node WHERE id = {where.param(f.org)}) || '%')")
+    if f.tag:
+        where.add(f"EXISTS (SELECT 1 FROM rec_person_tag pt WHERE pt.person = p.id AND pt.tag = {where.param(f.tag)})")
+    if f.is_key:
+        where.add("p.is_key")
+    return where
+
+
+LIST_COLUMNS = ("p.id, p.kind, p.name, p.gender, p.birthday, p.phone, p.email, p.region, p.employer, p.job_title,"
+                " p.industry, p.is_key, p.secrecy, p.custom, p.org, p.created_at")
+# The primary education record shown on list rows: the latest entry year.
+PRIMARY_EDUCATION = ("LEFT JOIN LATERAL (SELECT e.degree, e.college, e.major, e.class_name, e.entry_year, e.grad_year,"
+                     " c.name AS college_name FROM rec_education e LEFT JOIN org_node c ON c.id = e.college"
+                     " WHERE e.person = p.id ORDER BY e.entry_year DESC NULLS LAST, e.id DESC LIMIT 1) pe ON TRUE")
+COUNT_LIMIT = 10_000  # beyond this the list says "10,000+": an exact count of 1 M rows is not worth 200 ms
+
+
+async def list_people(actor: Actor, f: PersonFilters, req: PageRequest, where: sqlfilter.Where | None = None) -> Page:
+    """One page of visible persons; `where` lets the query builder pass its compiled conditions."""
+    args: list = [] if where is None else where.args
+    where = where or filter_where(actor, f, args)
+    sql_where = where.sql()
+    total = await db.fetchval(f"SELECT count(*) FROM (SELECT 1 FROM rec_person p WHERE {sql_where}"
+                              f" LIMIT {COUNT_LIMIT + 1}) t", *args)
+    order = req.order_by(SORTS, "p.id DESC").replace(", id", ", p.id")
+    rows = await db.fetch(f"SELECT {LIST_COLUMNS}, pe.* FROM rec_person p {PRIMARY_EDUCATION}"
+                          f" WHERE {sql_where} {order} LIMIT {req.per_page} OFFSET {req.offset}", *args)
+    for r in rows:
+        r["custom"] = _decode(r["custom"])
+    page = Page([mask_row(actor, r) for r in rows], min(total, COUNT_LIMIT), req.page, req.per_page, req.sort)
+    page.capped = total > COUNT_LIMIT  # type: ignore[attr-defined]
+    return page
+
+
+def mask_row(actor: Actor, row: dict) -> dict:
+    """Personal values as this viewer may see them (SUP-16)."""
+    for key in ("name", "phone", "email", "id_number"):
+        if key in row and row[key] is not None:
+            row[key] = shown(actor, key, row[key])
+    return row
+
+
+# --- detail -------------------------------------------------------------------------------------------
+
+async def get_raw(actor: Actor, person_id: int) -> dict:
+    """The unmasked row, only if visible to the actor (for edits and merges)."""
+    args: list = [person_id]
+    row = await db.fetchrow(f"SELECT p.*, o.name AS org_name FROM rec_person p LEFT JOIN org_node o ON o.id = p.org"
+                            f" WHERE p.id = $1 AND {visible(actor, args)}", *args)
+    if row is None:
+        raise NotFound(person_id)
+    row["custom"] = _decode(row["custom"])
+    return row
+
+
+def _decode(value: Any) -> dict:
+    """asyncpg returns jsonb as text."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return value or {}
+
+
+async def get_person(actor: Actor, person_id: int) -> dict:
+    """Everything the detail page shows, masked for this viewer."""
+    person = mask_row(actor, await get_raw(actor, person_id))
+    person["educations"] = await db.fetch(
+        "SELECT e.*, c.name AS college_name, k.name AS class_node_name FROM rec_education e"
+        " LEFT JOIN org_node c ON c.id = e.college LEFT JOIN org_node k ON k.id = e.class_node"
+        " WHERE e.person = $1 ORDER BY e.entry_year NULLS LAST, e.id", person_id)
+    person["works"] = await db.fetch("SELECT * FROM rec_work WHERE person = $1 ORDER BY is_current DESC,"
+                                     " start_date DESC NULLS LAST, id DESC", person_id)
+    person["contacts"] = await db.fetch("SELECT * FROM rec_contact_log WHERE person = $1 ORDER BY contacted_at DESC"
+                                        " LIMIT 50", person_id)
+    person["interactions"] = await db.fetch("SELECT * FROM rec_interaction WHERE person = $1 ORDER BY occurred_at"
+                                            " DESC LIMIT 50", person_id)
+    person["files"] = await db.fetch("SELECT * FROM rec_file WHERE person = $1 ORDER BY kind, id", person_id)
+    person["tags"] = await db.fetch("SELECT t.id, t.name, t.color, t.kind FROM rec_person_tag pt JOIN rec_tag t"
+                                    " ON t.id = pt.tag WHERE pt.person = $1 ORDER BY t.name", person_id)
+    if not actor.can("rec.key.view"):
+        person["key_note"] = ""
+        person["key_category"] = ""
+    return person
+
+
+async def classmates(actor: Actor, person_id: int, limit: int = 50) -> list[dict]:
+    """同班同学: visible persons sharing a class (class node, or college+major+class name+entry year)."""
+    args: list = [person_id]
+    rows = await db.fetch(
+        f"SELECT DISTINCT p.id, p.name, p.phone, p.employer FROM rec_education mine"
+        f" JOIN rec_education e ON e.person <> mine.person AND (e.class_node = mine.class_node OR"
+        f" (mine.class_node IS NULL AND e.college = mine.college AND e.entry_year = mine.entry_year"
+        f" AND e.class_name = mine.class_name AND mine.class_name <> ''))"
+        f" JOIN rec_person p ON p.id = e.person"
+        f" WHERE mine.person = $1 AND {visible(actor, args)} ORDER BY p.name LIMIT {int(limit)}", *args)
+    return [mask_row(actor, r) for r in rows]
+
+
+# --- writes -------------------------------------------------------------------------------------------
+
+def _check_org(actor: Actor, org_path: str | None) -> None:
+    if not actor.scope.allows(org_path):
+        raise Invalid("org", _("Choose an org node inside your data scope."))
+
+
+async def _org_path(org_id: int | None) -> str | None:
+    return await db.fetchval("SELECT path FROM org_node WHERE id = $1", org_id) if org_id else None
+
+
+def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
+    values = {k: data[k] for k in PERSON_FIELDS if k in data}
+    for key in ("id_number", "phone", "email"):
+        if key in values:
+            values[key] = (values[key] or "").strip() or None
+    if values.get("id_number"):
+        values["id_number"] = values["id_number"].upper()
+    if "name" in values:
+        values["name"] = (values["name"] or "").strip()
+        if not values["name"]:
+            raise Invalid("name", _("Enter the name."))
+    if "secrecy" in values and not 0 <= int(values["secrecy"] or 0) <= MAX_SECRECY:
+        raise Invalid("secrecy", _("Choose a secrecy level from the list."))
+    return values
+
+
+async def create_person(actor: Actor, data: dict[str, Any], educations: list[dict] = (), *, method: str = "manual",
+                        batch: int | None = None) -> int:
+    values = _clean_person(data)
+    values.setdefault("custom", {})
+    _check_org(actor, await _org_path(values.get("org")))
+    if int(values.get("secrecy") or 0) > clearance(actor):
+        raise Invalid("secrecy", _("You cannot set a secrecy level above your own clearance."))
+    values["name_terms"] = search_terms(values["name"])
+    cols = list(values)
+    placeholders = ", ".join(f"${i + 1}::jsonb" if c == "custom" else f"${i + 1}" for i, c in enumerate(cols))
+    async with db.transaction():
+        person_id = await db.fetchval(
+            f"INSERT INTO rec_person ({', '.join(cols)}, batch, created_by, updated_by) VALUES ({placeholders},"
+            f" ${len(cols) + 1}, ${len(cols) + 2}, ${len(cols) + 2}) RETURNING id",
+            *[changes._json(values[c]) if c == "custom" else values[c] for c in cols], batch, actor.id)
+        logged = {k: v for k, v in values.items() if k != "name_terms"}
+        await changes.log_row(actor, person_id, method, "basic", person_id, None, logged, batch)
+        for education in educations:
+            await add_education(actor, person_id, education, method=method, batch=batch, check=False)
+        await audit.record(actor, "create", "rec_person", person_id, after=logged, org_id=values.get("org"),
+                           summary=values["name"])
+    return person_id
+
+
+async def update_person(actor: Actor, person_id: int, data: dict[str, Any], *, method: str = "manual",
+                        batch: int | None = None) -> list[str]:
+    """Apply changed fields; returns their names. Custom values merge into the existing ones."""
+    async with db.transaction():
+        before = await get_raw(actor, person_id)
+        values = _clean_person(data)
+        if "custom" in values:
+            values["custom"] = {**(before["custom"] or {}), **(values["custom"] or {})}
+        if "org" in values and values["org"] != before["org"]:
+            _check_org(actor, await _org_path(values["org"]))
+        if int(values.get("secrecy", before["secrecy"]) or 0) > clearance(actor):
+            raise Invalid("secrecy", _("You cannot set a secrecy level above your own clearance."))
+        old = {k: before[k] for k in values}
+        changed = [k for k in values if old[k] != values[k]]
+        if not changed:
+            return []
+        sets = [f"{k} = ${i + 2}" + ("::jsonb" if k == "custom" else "") for i, k in enumerate(changed)]
+        args = [changes._json(values[k]) if k == "custom" else values[k] for k in changed]
+        if "name" in changed:
+            sets.append(f"name_terms = ${len(args) + 2}")
+            args.append(search_terms(values["name"]))
+        await db.execute(f"UPDATE rec_person SET {', '.join(sets)}, updated_at = now(), updated_by = ${len(args) + 2}"
+                         f" WHERE id = $1", person_id, *args, actor.id)
+        await changes.log_fields(actor, person_id, method, old, {k: values[k] for k in changed}, batch=batch)
+        await audit.record(actor, "update", "rec_person", person_id, before={k: old[k] for k in changed},
+                           after={k: values[k] for k in changed}, org_id=before["org"], summary=before["name"])
+    return changed
+
+
+def _clean_education(data: dict[str, Any]) -> dict[str, Any]:
+    values = {k: data.get(k) for k in EDUCATION_FIELDS if k in data}
+    for key in ("entry_year", "grad_year"):
+        year = values.get(key)
+        if year not in (None, ""):
+            year = int(year)
+            if not 1900 <= year <= date.today().year + 10:
+                raise Invalid(key, _("Enter a year between 1900 and %(max)s.", max=date.today().year + 10))
+            values[key] = year
+        elif key in values:
+            values[key] = None
+    if values.get("entry_year") and values.get("grad_year") and values["grad_year"] < values["entry_year"]:
+        raise Invalid("grad_year", _("The graduation year cannot be before the entry year."))
+    return values
+
+
+async def add_education(actor: Actor, person_id: int, data: dict[str, Any], *, method: str = "manual",
+                        batch: int | None = None, check: bool = True) -> int:
+    if check:
+        await get_raw(actor, person_id)
+    values = _clean_education(data)
+    cols = list(values)
+    row_id = await db.fetchval(
+        f"INSERT INTO rec_education (person, {', '.join(cols)}, batch, created_by) VALUES ($1,"
+        f" {', '.join(f'${i + 2}' for i in range(len(cols)))}, ${len(cols) + 2}, ${len(cols) + 3}) RETURNING id",
+        person_id, *[values[c] for c in cols], batch, actor.id)
+    await changes.log_row(actor, person_id, method, "education", row_id, None, values, batch)
+    return row_id
+
+
+async def update_education(actor: Actor, person_id: int, education_id: int, data: dict[str, Any], *,
+                           method: str = "manual", batch: int | None = None) -> list[str]:
+    async with db.transaction():
+        await get_raw(actor, person_id)
+        before = await db.fetchrow("SELECT * FROM rec_education WHERE id = $1 AND person = $2", education_id, person_id)
+        if before is None:
+            raise NotFound(education_id)
+        values = _clean_education(data)
+        changed = [k for k in values if before[k] != values[k]]
+        if changed:
+            sets = ", ".join(f"{k} = ${i + 2}" for i, k in enumerate(changed))
+            await db.execute(f"UPDATE rec_education SET {sets}, updated_at = now() WHERE id = $1", education_id,
+                             *[values[k] for k in changed])
+            await changes.log_fields(actor, person_id, method, {k: before[k] for k in changed},
+                                     {k: values[k] for k in changed}, section="education", row_id=education_id,
+                                     batch=batch)
+    return changed
+
+
+async def delete_education(actor: Actor, person_id: int, education_id: int) -> None:
+    async with db.transaction():
+        await get_raw(actor, person_id)
+        before = await db.fetchrow("DELETE FROM rec_education WHERE id = $1 AND person = $2 RETURNING *",
+                                   education_id, person_id)
+        if before is None:
+            raise NotFound(education_id)
+        await changes.log_row(actor, person_id, "manual", "education", education_id,
+                              {k: before[k] for k in EDUCATION_FIELDS}, None)
+
+
+async def add_contact(actor: Actor, person_id: int, method: str, summary: str, contacted_at=None) -> int:
+    """联络记录 (REC-01, REC-18)."""
+    if not (summary or "").strip():
+        raise Invalid("summary", _("Write what was discussed."))
+    async with db.transaction():
+        person = await get_raw(actor, person_id)
+        row_id = await db.fetchval(
+            "INSERT INTO rec_contact_log (person, contacted_at, method, summary, staff_name, created_by)"
+            " VALUES ($1, COALESCE($2, now()), $3, $4, $5, $6) RETURNING id",
+            person_id, contacted_at, method, summary.strip()[:2000], actor.name, actor.id)
+        await changes.log_row(actor, person_id, "manual", "contact", row_id, None,
+                              {"method": method, "summary": summary.strip()[:2000]})
+        await audit.record(actor, "create", "rec_contact_log", row_id, org_id=person["org"], summary=person["name"])
+    return row_id
+
+
+def require_key_view(actor: Actor) -> None:
+    if not actor.can("rec.key.view"):
+        raise PermissionDenied("rec.key.view")
