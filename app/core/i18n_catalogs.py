@@ -61,15 +61,19 @@ def update(apply: dict[str, str] | None = None) -> dict[str, list[str]]:
         for message in template:
             if not message.id:
                 continue
+            plural = isinstance(message.id, (tuple, list))
+            key = message.id[0] if plural else message.id  # translations files are keyed by the singular
             previous = old.get(message.id)
-            string = previous.string if previous is not None and not previous.fuzzy else ""
+            string = previous.string if previous is not None and not previous.fuzzy else ("",) if plural else ""
             if locale == "en":
-                string = message.id
-            elif apply and isinstance(message.id, str) and apply.get(message.id):
-                string = apply[message.id]
+                string = tuple(message.id) if plural else message.id
+            elif apply and apply.get(key):
+                # zh_CN has one plural form (nplurals=1)
+                string = (apply[key],) if plural else apply[key]
             new.add(message.id, string=string, flags=[f for f in message.flags if f != "fuzzy"])
         save(new, locale)
-        gaps[locale] = [m.id for m in new if m.id and not m.string]
+        gaps[locale] = [m.id[0] if isinstance(m.id, tuple) else m.id for m in new
+                        if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)]
     return gaps
 
 

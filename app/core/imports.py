@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import asyncpg
 
@@ -29,7 +30,10 @@ from app.core.permissions import PermissionDenied, Scope
 CHUNK = 200
 ROW = files.ROW
 auto_mapping = files.auto_mapping  # header texts → columns (either language); part of the engine's API
-ROW_STATUSES = ("ok", "error", "imported", "rolled_back")
+ROW_STATUSES = ("ok", "error", "imported", "skipped", "rolled_back")
+# What to do with a row matching an existing record (REC-08): keep the record as it is, overwrite its
+# fields with the file's non-empty values, or fill only its empty fields.
+DUPLICATE_CHOICES = ("skip", "overwrite", "merge")
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class ImportColumn:
     key: str
     label: str  # a lazy msgid: L("Username")
     required: bool = False
-    parse: Callable[[Any, "ImportContext"], Any] | None = None  # raises Invalid("", message) on bad input
+    parse: Callable[[Any, ImportContext], Any] | None = None  # raises Invalid("", message) on bad input
     example: str = ""
     help: str = ""
     unique: bool = False  # may not repeat inside one file (compared case-insensitively)
@@ -51,6 +55,8 @@ class ImportContext:
     actor: Actor
     batch_id: int | None = None
     cache: dict = field(default_factory=dict)
+    committing: bool = False  # True inside the commit job (a spec may open its change batch then)
+    row_no: int = 0  # the row being checked by validate_row (for messages naming other rows)
 
 
 @dataclass
@@ -60,11 +66,20 @@ class ImportSpec:
     permission: str
     columns: list[ImportColumn]
     create: Callable[[Actor, dict], Awaitable[str]]
-    rollback: Callable[[Actor, str], Awaitable[None]]
+    rollback: Callable[[Actor, str], Awaitable[None]] | None = None  # undo one created row
     validate_row: Callable[[dict, ImportContext], Awaitable[dict | None]] | None = None
     # async fn(values_of_chunk, ctx): load what validate_row needs for a whole chunk at once (no N+1)
     prepare: Callable[[list[dict], ImportContext], Awaitable[None]] | None = None
     instructions: tuple[str, ...] = ()
+    # Duplicate check (optional): async fn(values of the valid rows of a chunk, ctx) → per row None or
+    # {"id": entity id, "label": text shown, "rule": what matched} ({"error": message} refuses the row).
+    find_duplicates: Callable[[list[dict], ImportContext], Awaitable[list[dict | None]]] | None = None
+    # async fn(actor, entity id, values, mode "overwrite"/"merge") → entity id: a duplicate row applied
+    update: Callable[[Actor, str, dict, str], Awaitable[str]] | None = None
+    # async fn(actor, batch id): undo the whole batch in one go (instead of `rollback` row by row)
+    rollback_batch: Callable[[Actor, int], Awaitable[None]] | None = None
+    # async fn() → columns: for specs whose columns are configurable (custom fields); see `ready`
+    load_columns: Callable[[], Awaitable[list[ImportColumn]]] | None = None
     module: str = ""  # where the spec is declared; the worker imports it to find the spec
 
     def label(self, key: str) -> str:
@@ -79,6 +94,17 @@ def register(spec: ImportSpec) -> ImportSpec:
     spec.module = spec.module or spec.create.__module__
     SPECS[spec.kind] = spec
     return spec
+
+
+async def ready(spec: ImportSpec) -> ImportSpec:
+    """Reload configurable columns (custom fields may have changed since the last request)."""
+    if spec.load_columns:
+        spec.columns = await spec.load_columns()
+    return spec
+
+
+def choices_for(spec: ImportSpec) -> tuple[str, ...]:
+    return DUPLICATE_CHOICES if spec.update else ("skip",)
 
 
 def get_spec(kind: str, module: str | None = None) -> ImportSpec:
@@ -116,10 +142,16 @@ async def parse_upload(spec: ImportSpec, filename: str, data: bytes, actor: Acto
     """Store the file's header and raw rows as a new batch; Invalid("file", message) when unusable."""
     if not actor.can(spec.permission):
         raise PermissionDenied()
+    await ready(spec)
     max_mb = float(await settings_store.get("upload.max_mb") or 20)
     kind = files.check_file(filename or "", data, max_mb)
     sheet = await asyncio.to_thread(files.read_file, kind, data)
-    mapping = files.auto_mapping(spec, sheet.headers)
+    return await _store_sheet(spec, filename, sheet, actor)
+
+
+async def _store_sheet(spec: ImportSpec, filename: str, sheet: files.SheetData, actor: Actor,
+                       mapping: dict | None = None) -> int:
+    mapping = mapping or files.auto_mapping(spec, sheet.headers)
     async with db.transaction():
         batch_id = await db.fetchval(
             "INSERT INTO import_batch (kind, filename, status, headers, mapping, total, created_by) "
@@ -145,8 +177,14 @@ async def get_batch(batch_id: int, actor: Actor) -> dict:
         raise LookupError(batch_id)
     if not (actor.is_superuser or (row["created_by"] is not None and row["created_by"] == actor.id)):
         raise PermissionDenied()
-    spec_for(row["kind"], actor)
+    await ready(spec_for(row["kind"], actor))
     row["headers"], row["mapping"] = _json(row["headers"]), _json(row["mapping"])
+    counts = await db.fetchrow(
+        "SELECT count(*) FILTER (WHERE data ? 'dup' AND status = 'ok') AS duplicates, "
+        "count(*) FILTER (WHERE status = 'skipped') AS skipped, "
+        "count(*) FILTER (WHERE status = 'imported' AND data->>'action' = 'updated') AS updated "
+        "FROM import_row WHERE batch = $1", batch_id)
+    row.update(counts)
     return row
 
 
@@ -160,15 +198,52 @@ async def list_batches(actor: Actor, kind: str, req: PageRequest) -> Page:
 
 
 async def list_rows(batch_id: int, status: str, req: PageRequest) -> Page:
+    """Rows of a batch; status is a row status or "duplicate" (valid rows matching an existing record)."""
+    dup = status == "duplicate"
     status = status if status in ROW_STATUSES else None
-    where = "batch = $1 AND ($2::text IS NULL OR status = $2)"
-    total = await db.fetchval(f"SELECT count(*) FROM import_row WHERE {where}", batch_id, status)
+    where = f"batch = $1 AND ($2::text IS NULL OR status = $2){' AND data ? $3' if dup else ''}"
+    args = [batch_id, status, *(["dup"] if dup else [])]
+    total = await db.fetchval(f"SELECT count(*) FROM import_row WHERE {where}", *args)
     items = await db.fetch(f"SELECT id, row_no, data, errors, status, entity_id FROM import_row WHERE {where} "
-                           f"ORDER BY row_no LIMIT {req.per_page} OFFSET {req.offset}", batch_id, status)
+                           f"ORDER BY row_no LIMIT {req.per_page} OFFSET {req.offset}", *args)
     for item in items:
-        item["cells"] = _json(item.pop("data"))["cells"]
+        data = _json(item.pop("data"))
+        item["cells"] = data["cells"]
+        item["dup"], item["choice"], item["action"] = data.get("dup"), data.get("choice"), data.get("action")
         item["errors"] = _json(item["errors"])
     return Page(items, total, req.page, req.per_page)
+
+
+async def duplicate_rows(batch_id: int, limit: int = 200) -> list[dict]:
+    """Valid rows matching an existing record, for the per-row choice form (the rest: "apply to all")."""
+    rows = await db.fetch("SELECT id, row_no, data FROM import_row WHERE batch = $1 AND status = 'ok' AND data ? 'dup' "
+                          "ORDER BY row_no LIMIT $2", batch_id, limit)
+    return [{"id": r["id"], "row_no": r["row_no"], "dup": _json(r["data"])["dup"],
+             "choice": _json(r["data"]).get("choice") or "skip"} for r in rows]
+
+
+async def set_duplicate_choices(batch_id: int, choices: dict[int, str], actor: Actor, apply_all: str = "") -> int:
+    """Save skip/overwrite/merge per duplicate row (or for all of them); returns the rows changed."""
+    batch = await get_batch(batch_id, actor)
+    if batch["status"] not in ("uploaded", "validated"):
+        raise Conflict(_("This import has already been committed; upload the file again to change it."))
+    allowed = choices_for(get_spec(batch["kind"]))
+    if apply_all:
+        if apply_all not in allowed:
+            raise Invalid("apply_all", _("Choose what to do with the duplicates."))
+        ids = [r["id"] for r in await db.fetch("SELECT id FROM import_row WHERE batch = $1 AND data ? 'dup'",
+                                               batch_id)]
+        picked = {i: apply_all for i in ids}
+    else:
+        picked = {int(i): c for i, c in choices.items() if c in allowed}
+    async with db.transaction():
+        changed = await db.fetch(
+            "UPDATE import_row r SET data = jsonb_set(r.data, '{choice}', to_jsonb(x.c)) FROM unnest($2::bigint[], "
+            "$3::text[]) AS x(id, c) WHERE r.id = x.id AND r.batch = $1 AND r.data ? 'dup' AND r.status = 'ok' "
+            "AND r.data->>'choice' IS DISTINCT FROM x.c RETURNING r.id", batch_id, list(picked), list(picked.values()))
+        await audit.record(actor, "update", "import_batch", batch_id,
+                           summary=f"duplicates: {len(changed)} choices" + (f" ({apply_all} for all)" if apply_all else ""))
+    return len(changed)
 
 
 async def preview(batch_id: int, limit: int = 5) -> list[list]:
@@ -210,7 +285,8 @@ async def _evaluate(spec: ImportSpec, mapping: dict, rows: list[dict], ctx: Impo
     if spec.prepare:
         await spec.prepare([v for _r, v, _e in results], ctx)
     if spec.validate_row:
-        for _row, values, errors in results:
+        for row, values, errors in results:
+            ctx.row_no = row["row_no"]
             try:
                 found = await spec.validate_row(values, ctx) or {}
             except Invalid as exc:
@@ -218,6 +294,31 @@ async def _evaluate(spec: ImportSpec, mapping: dict, rows: list[dict], ctx: Impo
             for key, message in found.items():
                 errors.setdefault(key or ROW, message)
     return results
+
+
+async def _duplicates(spec: ImportSpec, results: list[tuple[dict, dict, dict]], ctx: ImportContext) -> list:
+    """The spec's match (or None) for each evaluated row; a refused match becomes the row's error."""
+    found: list = [None] * len(results)
+    if not spec.find_duplicates:
+        return found
+    valid = [i for i, (_r, _v, errors) in enumerate(results) if not errors]
+    matches = await spec.find_duplicates([results[i][1] for i in valid], ctx) if valid else []
+    for i, match in zip(valid, matches):
+        if match and match.get("error"):
+            results[i][2][ROW] = match["error"]
+        elif match:
+            found[i] = match
+    return found
+
+
+def _with_duplicate(data: dict, match: dict | None) -> dict:
+    """The stored row with its match; a choice made for the same match is kept (default: skip)."""
+    old_match, old_choice = data.get("dup") or {}, data.get("choice")
+    data = {k: v for k, v in data.items() if k not in ("dup", "choice")}
+    if match:
+        keep = old_choice if str(old_match.get("id")) == str(match["id"]) else None
+        data.update(dup=match, choice=keep or "skip")
+    return data
 
 
 async def apply_mapping_and_validate(batch_id: int, mapping: dict, actor: Actor) -> dict:
@@ -232,11 +333,15 @@ async def apply_mapping_and_validate(batch_id: int, mapping: dict, actor: Actor)
         while rows := await _chunk_after(batch_id, after, size=500):
             after = rows[-1]["id"]
             results = await _evaluate(spec, clean, rows, ctx, seen)
+            matches = await _duplicates(spec, results, ctx)
+            stored = []
+            for (row, _v, _e), match in zip(results, matches):
+                stored.append(json.dumps(_with_duplicate(_json(row["data"]), match), ensure_ascii=False))
             await db.execute(
-                "UPDATE import_row r SET errors = x.e::jsonb, status = x.s FROM unnest($1::bigint[], $2::text[], "
-                "$3::text[]) AS x(id, e, s) WHERE r.id = x.id", [r["id"] for r, _v, _e in results],
-                [json.dumps(e, ensure_ascii=False) for _r, _v, e in results],
-                ["error" if e else "ok" for _r, _v, e in results])
+                "UPDATE import_row r SET errors = x.e::jsonb, status = x.s, data = x.d::jsonb FROM "
+                "unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS x(id, e, s, d) WHERE r.id = x.id",
+                [r["id"] for r, _v, _e in results], [json.dumps(e, ensure_ascii=False) for _r, _v, e in results],
+                ["error" if e else "ok" for _r, _v, e in results], stored)
         await db.execute("UPDATE import_batch SET mapping = $2::jsonb, status = 'validated' WHERE id = $1",
                          batch_id, json.dumps(clean))
         await _refresh_counts(batch_id)
@@ -287,13 +392,26 @@ async def _actor_for(user_id: int | None, ip: str) -> Actor:
     return Actor(row["id"], row["username"], ip, scope, frozenset(row["perms"]), row["is_superuser"])
 
 
-async def _create_row(spec: ImportSpec, actor: Actor, row_id: int, values: dict) -> dict:
-    """Create one entity and mark its row in the same transaction; a refused row gets its message."""
+actor_for = _actor_for  # the actor a background job acts as (sync jobs, REC-09)
+
+
+async def _apply_row(spec: ImportSpec, actor: Actor, row_id: int, values: dict, match: dict | None,
+                     choice: str) -> dict:
+    """Create one entity (or update/skip its duplicate) and mark its row in the same transaction, so a
+    job killed midway resumes on the rows still 'ok'; a refused row gets its message."""
     try:
         async with db.transaction():
-            entity_id = await spec.create(actor, values)
-            await db.execute("UPDATE import_row SET status = 'imported', entity_id = $2, errors = '{}'::jsonb "
-                             "WHERE id = $1", row_id, str(entity_id))
+            if match and choice not in ("overwrite", "merge"):
+                await db.execute("UPDATE import_row SET status = 'skipped', entity_id = $2, errors = '{}'::jsonb "
+                                 "WHERE id = $1", row_id, str(match["id"]))
+                return {}
+            if match:
+                entity_id, action = await spec.update(actor, str(match["id"]), values, choice), "updated"
+            else:
+                entity_id, action = await spec.create(actor, values), "created"
+            await db.execute("UPDATE import_row SET status = 'imported', entity_id = $2, errors = '{}'::jsonb, "
+                             "data = jsonb_set(data, '{action}', to_jsonb($3::text)) WHERE id = $1",
+                             row_id, str(entity_id), action)
     except Invalid as exc:
         return {exc.field or ROW: exc.message}
     except Conflict as exc:
@@ -303,17 +421,26 @@ async def _create_row(spec: ImportSpec, actor: Actor, row_id: int, values: dict)
     return {}
 
 
-async def _import_rows(spec: ImportSpec, batch: dict, actor: Actor, ctx: jobs.JobContext) -> None:
-    mapping, evaluation, total = _json(batch["mapping"]), ImportContext(actor, batch["id"]), batch["ok_count"]
+async def _import_rows(spec: ImportSpec, batch: dict, actor: Actor, ctx: jobs.JobContext | None) -> None:
+    mapping, total = _json(batch["mapping"]), batch["ok_count"]
+    evaluation = ImportContext(actor, batch["id"], committing=True)
     while rows := await _chunk_after(batch["id"], 0, "ok"):
-        for row, values, errors in await _evaluate(spec, mapping, rows, evaluation, None):
-            errors = errors or await _create_row(spec, actor, row["id"], values)
+        results = await _evaluate(spec, mapping, rows, evaluation, None)
+        # Checked again now: a record saved since the validation is a duplicate too (skipped unless the
+        # admin chose for that same match).
+        matches = await _duplicates(spec, results, evaluation)
+        for (row, values, errors), match in zip(results, matches):
+            stored = _json(row["data"])
+            same = match and str((stored.get("dup") or {}).get("id")) == str(match["id"])
+            choice = stored.get("choice") if same else "skip"
+            errors = errors or await _apply_row(spec, actor, row["id"], values, match, choice or "skip")
             if errors:
                 await db.execute("UPDATE import_row SET status = 'error', errors = $2::jsonb WHERE id = $1",
                                  row["id"], json.dumps(errors, ensure_ascii=False))
         left = await db.fetchval("SELECT count(*) FROM import_row WHERE batch = $1 AND status = 'ok'", batch["id"])
         done = total - left
-        await ctx.progress(done, total, _("%(done)s of %(total)s rows processed", done=done, total=total))
+        if ctx is not None:
+            await ctx.progress(done, total, _("%(done)s of %(total)s rows processed", done=done, total=total))
 
 
 async def _finish_commit(spec: ImportSpec, batch_id: int) -> dict:
@@ -341,7 +468,7 @@ async def _commit_job(ctx: jobs.JobContext) -> dict:
     batch = await db.fetchrow("SELECT * FROM import_batch WHERE id = $1", ctx.payload["batch"])
     if batch is None or batch["status"] != "committing":
         return {"skipped": True}  # finished by an earlier attempt
-    spec = get_spec(batch["kind"], ctx.payload.get("module"))
+    spec = await ready(get_spec(batch["kind"], ctx.payload.get("module")))
     token = current_locale.set(ctx.payload.get("lang") or current_locale.get())
     try:
         actor = await _actor_for(batch["created_by"], ctx.payload.get("ip", ""))
@@ -354,6 +481,25 @@ async def _commit_job(ctx: jobs.JobContext) -> dict:
         return await _finish_commit(spec, batch["id"])
     finally:
         current_locale.reset(token)
+
+
+async def import_now(spec: ImportSpec, filename: str, sheet: files.SheetData, actor: Actor, *,
+                     duplicate_choice: str = "skip", mapping: dict | None = None,
+                     ctx: jobs.JobContext | None = None) -> dict:
+    """Upload, validate, choose for every duplicate and commit in one go, inside the caller's job (data
+    source sync, REC-09). Returns the finished batch; its report and rollback work like any import's."""
+    await ready(spec)
+    batch_id = await _store_sheet(spec, filename, sheet, actor, mapping)
+    batch = await get_batch(batch_id, actor)
+    await apply_mapping_and_validate(batch_id, {k: v for k, v in batch["mapping"].items() if v is not None}
+                                     | (mapping or {}), actor)
+    if duplicate_choice in choices_for(spec):
+        await db.execute("UPDATE import_row SET data = jsonb_set(data, '{choice}', to_jsonb($2::text)) "
+                         "WHERE batch = $1 AND data ? 'dup'", batch_id, duplicate_choice)
+    await db.execute("UPDATE import_batch SET status = 'committing' WHERE id = $1", batch_id)
+    await _import_rows(spec, await db.fetchrow("SELECT * FROM import_batch WHERE id = $1", batch_id), actor, ctx)
+    await _finish_commit(spec, batch_id)
+    return await get_batch(batch_id, actor)
 
 
 # --- rollback and error report ------------------------------------------------------------------
@@ -381,6 +527,16 @@ async def rollback(batch_id: int, actor: Actor) -> int:
     stuck = batch["status"] == "committing" and job is not None and job["status"] == "failed"
     if batch["status"] != "committed" and not stuck:
         raise Conflict(_("Only a committed import can be rolled back."))
+    if spec.rollback_batch:  # all or nothing, in one transaction (e.g. replaying the change log)
+        async with db.transaction():
+            await spec.rollback_batch(actor, batch_id)
+            undone = len(await db.fetch("UPDATE import_row SET status = 'rolled_back', errors = '{}'::jsonb "
+                                        "WHERE batch = $1 AND status = 'imported' RETURNING id", batch_id))
+            await db.execute("UPDATE import_batch SET status = 'rolled_back', rolled_back_at = now() WHERE id = $1",
+                             batch_id)
+            await _refresh_counts(batch_id)
+            await audit.record(actor, "rollback", "import_batch", batch_id, summary=f"{spec.kind}: {undone} rows undone")
+        return undone
     undone = kept = after = 0
     while rows := await _chunk_after(batch_id, after, "imported"):
         after = rows[-1]["id"]
@@ -406,7 +562,7 @@ def describe_errors(spec: ImportSpec, errors: dict) -> str:
 async def error_report_xlsx(batch_id: int) -> bytes:
     """The rows with errors as uploaded, each with its row number and messages (call after get_batch)."""
     batch = await db.fetchrow("SELECT kind, headers, mapping FROM import_batch WHERE id = $1", batch_id)
-    spec, headers = get_spec(batch["kind"]), _json(batch["headers"])
+    spec, headers = await ready(get_spec(batch["kind"])), _json(batch["headers"])
     out, after = [], 0
     while rows := await db.fetch("SELECT id, row_no, data, errors FROM import_row WHERE batch = $1 AND id > $2 "
                                  "AND errors <> '{}'::jsonb ORDER BY id LIMIT 1000", batch_id, after):

@@ -92,6 +92,26 @@ async def notify(user_ids: Iterable[int], template_code: str, data: dict, channe
     return count
 
 
+def channel_available(name: str) -> bool:
+    """Whether a channel can deliver here: inbox and email always, others once a module registered a sender."""
+    return name in ("inbox", "email") or name in _senders
+
+
+async def notify_address(channel: str, address: str, template_code: str, data: dict) -> int | None:
+    """One message to a bare address (email or phone) of someone without an account; same templates,
+    delivery log and send job as notify(). Returns the delivery id, None when no template or address."""
+    tpl = await template_for(template_code, channel)
+    if tpl is None or not address or channel == "inbox":
+        return None
+    subject, body = render_text(tpl[0], data), render_text(tpl[1], data)
+    delivery_id = await db.fetchval(
+        "INSERT INTO delivery_log (user_id, channel, address, template_code, subject, status)"
+        " VALUES (NULL, $1, $2, $3, $4, 'queued') RETURNING id", channel, address, template_code, subject[:200])
+    await jobs.enqueue("notify.send", {"delivery": delivery_id, "subject": subject, "body": body},
+                       dedupe_key=f"delivery:{delivery_id}")
+    return delivery_id
+
+
 async def send_email(to: str, subject: str, body: str) -> None:
     settings = get_settings()
     host = await settings_store.get("smtp.host") or settings.smtp_host
@@ -131,4 +151,4 @@ async def unread_count(user_id: int) -> int:
     return await db.fetchval('SELECT count(*) FROM inbox_message WHERE "user" = $1 AND read_at IS NULL', user_id)
 
 
-__all__ = ["notify", "register_channel", "unread_count", "json"]
+__all__ = ["notify", "notify_address", "channel_available", "register_channel", "unread_count", "json"]

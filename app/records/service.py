@@ -122,9 +122,10 @@ def filter_where(actor: Actor, f: PersonFilters, args: list) -> sqlfilter.Where:
 
 
 LIST_COLUMNS = ("p.id, p.kind, p.name, p.gender, p.birthday, p.phone, p.email, p.region, p.employer, p.job_title,"
-                " p.industry, p.is_key, p.secrecy, p.custom, p.org, p.created_at")
+                " p.industry, p.is_key, p.secrecy, p.custom, p.org, p.created_at, p.id_number, p.ethnicity,"
+                " p.political_status, p.native_region, p.wechat, p.address, p.key_category")
 # The primary education record shown on list rows: the latest entry year.
-PRIMARY_EDUCATION = ("LEFT JOIN LATERAL (SELECT e.degree, e.college, e.major, e.class_name, e.entry_year, e.grad_year,"
+PRIMARY_EDUCATION = ("LEFT JOIN LATERAL (SELECT e.degree, e.college, e.major, e.class_name, e.entry_year, e.grad_year, e.student_no,"
                      " c.name AS college_name FROM rec_education e LEFT JOIN org_node c ON c.id = e.college"
                      " WHERE e.person = p.id ORDER BY e.entry_year DESC NULLS LAST, e.id DESC LIMIT 1) pe ON TRUE")
 COUNT_LIMIT = 10_000  # beyond this the list says "10,000+": an exact count of 1 M rows is not worth 200 ms
@@ -148,10 +149,12 @@ async def list_people(actor: Actor, f: PersonFilters, req: PageRequest, where: s
 
 
 def mask_row(actor: Actor, row: dict) -> dict:
-    """Personal values as this viewer may see them (SUP-16)."""
+    """Personal values as this viewer may see them (SUP-16); key alumni details need rec.key.view."""
     for key in ("name", "phone", "email", "id_number"):
         if key in row and row[key] is not None:
             row[key] = shown(actor, key, row[key])
+    if "key_category" in row and not actor.can("rec.key.view"):
+        row["key_category"] = ""
     return row
 
 

@@ -12,15 +12,16 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
-from app.core.web import actor, form_data, is_htmx, redirect, render, confirm_page
+from app.core.web import actor, confirm_page, form_data, is_htmx, redirect, render
+from app.records import import_spec  # noqa: F401 - registers the "alumni" import (REC-08)
 from app.support import user_import  # noqa: F401 - registers the "users" import
 
 GUARD = [requires("sup.admin")]  # plus the spec's own permission, checked by the engine
 
 
-def _spec(request: Request, kind: str) -> imports.ImportSpec:
+async def _spec(request: Request, kind: str) -> imports.ImportSpec:
     try:
-        return imports.spec_for(kind, actor(request))
+        return await imports.ready(imports.spec_for(kind, actor(request)))
     except LookupError:
         raise NotFoundException() from None
 
@@ -46,18 +47,18 @@ async def _start_page(request: Request, spec: imports.ImportSpec, error: str = "
 
 @get("/admin/imports/{kind:str}", guards=GUARD)
 async def import_start(request: Request, kind: str) -> Response:
-    return await _start_page(request, _spec(request, kind))
+    return await _start_page(request, await _spec(request, kind))
 
 
 @get("/admin/imports/{kind:str}/template.xlsx", guards=GUARD)
 async def import_template(request: Request, kind: str) -> Response:
-    spec = _spec(request, kind)
+    spec = await _spec(request, kind)
     return attachment(_("%(title)s template.xlsx", title=spec.title), imports.template_xlsx(spec))
 
 
 @post("/admin/imports/{kind:str}", guards=GUARD)
 async def import_upload(request: Request, kind: str) -> Response:
-    spec = _spec(request, kind)
+    spec = await _spec(request, kind)
     upload = (await form_data(request)).get("file")
     if not getattr(upload, "filename", None):
         return await _start_page(request, spec, _("Choose a file to upload."), 422)
@@ -112,10 +113,32 @@ async def import_report(request: Request, batch_id: int) -> Response:
                *[{"key": c.key, "label": c.label, "index": batch["mapping"][c.key], "sensitive": c.sensitive,
                   "custom": True} for c in spec.columns if batch["mapping"].get(c.key) is not None],
                {"key": "errors", "label": _("Errors"), "custom": True}]
+    duplicates = await imports.duplicate_rows(batch_id) if batch["duplicates"] else []
     return await render(request, "support/import_report.html", batch=batch, spec=spec, job=job, page=rows,
-                        columns=columns,
+                        columns=columns, duplicates=duplicates, choices=_choice_labels(spec),
                         running=running, htmx=is_htmx(request), block="progress" if polling else "results",
                         describe=lambda errors: imports.describe_errors(spec, errors))
+
+
+def _choice_labels(spec: imports.ImportSpec) -> list[tuple[str, str]]:
+    labels = {"skip": _("Skip (keep the existing record)"), "overwrite": _("Overwrite with the file's values"),
+              "merge": _("Merge (fill empty fields only)")}
+    return [(c, labels[c]) for c in imports.choices_for(spec)]
+
+
+@post("/admin/imports/batch/{batch_id:int}/duplicates", guards=GUARD)
+async def import_duplicates(request: Request, batch_id: int) -> Response:
+    """Per duplicate row: skip / overwrite / merge (fields choice_<row id>), or one choice for all."""
+    await _batch(request, batch_id)
+    data = await form_data(request)
+    choices = {key[len("choice_"):]: data.get(key) for key in data if key.startswith("choice_")
+               and key[len("choice_"):].isdigit()}
+    try:
+        await imports.set_duplicate_choices(batch_id, choices, actor(request), data.get("apply_all") or "")
+    except (Invalid, Conflict) as exc:
+        return redirect(request, f"/admin/imports/batch/{batch_id}", getattr(exc, "message", None) or str(exc),
+                        "error")
+    return redirect(request, f"/admin/imports/batch/{batch_id}", _("Your choices for the duplicates are saved."))
 
 
 @post("/admin/imports/batch/{batch_id:int}/commit", guards=GUARD)
@@ -131,9 +154,12 @@ async def import_commit(request: Request, batch_id: int) -> Response:
 @get("/admin/imports/batch/{batch_id:int}/rollback", guards=GUARD)
 async def import_rollback_confirm(request: Request, batch_id: int) -> Response:
     batch, _kind_spec = await _batch(request, batch_id)
-    return await confirm_page(request, title=_("Roll back this import?"),
-                        message=_("The %(n)s records created by this import will be deleted. This cannot be undone.",
-                                  n=batch["imported_count"]),
+    message = (_("The %(n)s records created by this import will be deleted and the %(m)s records it updated get "
+                 "their earlier values back. This cannot be undone.", n=batch["imported_count"] - batch["updated"],
+                 m=batch["updated"]) if batch["updated"] else
+               _("The %(n)s records created by this import will be deleted. This cannot be undone.",
+                 n=batch["imported_count"]))
+    return await confirm_page(request, title=_("Roll back this import?"), message=message,
                         action=f"/admin/imports/batch/{batch_id}/rollback", cancel=f"/admin/imports/batch/{batch_id}")
 
 
@@ -154,4 +180,4 @@ async def import_errors(request: Request, batch_id: int) -> Response:
 
 
 ROUTES = [import_start, import_template, import_upload, import_mapping, import_mapping_save, import_report,
-          import_commit, import_rollback_confirm, import_rollback, import_errors]
+          import_duplicates, import_commit, import_rollback_confirm, import_rollback, import_errors]

@@ -19,13 +19,13 @@ async def test_every_admin_page_renders_full_and_as_htmx_fragment(app, as_user):
     assert len(pages) >= 15  # the support module alone has this many lists and forms
     problems = []
     for path in pages:
-        full = await client.get(path)
+        full = await client.get(path, follow_redirects=True)  # e.g. a step page sends you to its list
         if full.status_code == 200 and "text/html" not in full.headers.get("content-type", ""):
             continue  # downloads (templates, exports) are not pages
         if full.status_code != 200 or "<html" not in full.text:
             problems.append(f"{path}: full page {full.status_code}")
             continue
-        fragment = await client.get(path, headers=HTMX)
+        fragment = await client.get(path, headers=HTMX, follow_redirects=True)
         if fragment.status_code != 200:
             problems.append(f"{path}: htmx {fragment.status_code}")
     assert not problems, problems

@@ -1,0 +1,372 @@
+"""Alumni import (REC-08): the ImportSpec "alumni" for the generic wizard at /admin/imports/alumni.
+
+Columns come from the field catalogue (built-in and custom fields) plus one education record per
+row. Rows are checked a chunk at a time (dictionaries and org nodes loaded once per chunk), matched
+against existing persons by the duplicate rules (rec_rule kind "dedupe"), then written through
+service.create_person / update_person with method "import" in one change batch (rec_batch kind
+"import", ref "import:<batch id>"), so the whole import rolls back by replaying the change log."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from markupsafe import escape
+
+from app.core import db, dictionary
+from app.core.audit import Actor
+from app.core.forms import Invalid
+from app.core.i18n import current_locale
+from app.core.i18n import gettext as _
+from app.core.i18n import lazy as L
+from app.core.import_files import as_date, as_email, as_int, as_list, as_phone, as_text
+from app.core.imports import ImportColumn, ImportContext, ImportSpec, register
+from app.records import changes, dedupe, fields, rollback, service
+
+EDUCATION = ("degree", "college", "major", "class_name", "entry_year", "grad_year", "student_no")
+SKIPPED = {"created_at"}  # catalogue fields that are not typed in
+LENGTHS = {"name": 64, "wechat": 64, "address": 300, "employer": 200, "job_title": 100, "major": 100,
+           "class_name": 100, "student_no": 32, "key_category": 32}
+EXAMPLES = {"name": "张三", "gender": "男", "birthday": "1990-05-06", "phone": "13800138000", "college": "CS",
+            "major": "软件工程", "entry_year": "2008", "grad_year": "2012", "degree": "本科"}
+DEFAULT_RULES = (("id_number",), ("name", "birthday"), ("phone",))
+ID_NUMBER = re.compile(r"^[0-9A-Z()\-]{5,32}$")
+TRUE_WORDS = {"1", "y", "yes", "true", "是", "√", "✓"}
+FALSE_WORDS = {"0", "n", "no", "false", "否", ""}
+
+
+class CustomLabel(str):
+    """A custom field's label: Chinese text, the English label in English pages."""
+
+    def __new__(cls, zh: str, en: str):
+        obj = super().__new__(cls, zh)
+        obj.en = en or zh
+        return obj
+
+    def __str__(self) -> str:
+        return self.en if current_locale.get() == "en" else str.__str__(self)
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+# --- parsers ----------------------------------------------------------------------------------------
+
+def _year(raw: Any, _ctx=None) -> int:
+    year = as_int(raw)
+    if not 1900 <= year <= date.today().year + 10:
+        raise Invalid("", _("Enter a year between 1900 and %(max)s.", max=date.today().year + 10))
+    return year
+
+
+def _bool(raw: Any, _ctx=None) -> bool:
+    text = str(raw).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise Invalid("", _("Write yes or no (是/否)."))
+
+
+def _number(raw: Any, _ctx=None) -> float:
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        raise Invalid("", _("%(value)s is not a number.", value=raw)) from None
+    return int(value) if value.is_integer() else value
+
+
+def _id_number(raw: Any, _ctx=None) -> str:
+    text = str(raw).strip().upper()
+    if not ID_NUMBER.match(text):
+        raise Invalid("", _("%(value)s is not a valid ID number.", value=raw))
+    return text
+
+
+def _fixed(choices: tuple[tuple[str, str], ...], msgids: dict[str, str]):
+    """Fixed choices (type, secrecy): the code or its label in either language."""
+    def parse(raw: Any, _ctx=None) -> str:
+        text = str(raw).strip().lower()
+        for code, label in choices:
+            names = {code.lower(), label.lower(), msgids.get(code, "").lower(), _(msgids.get(code, "")).lower()}
+            if text in names - {""}:
+                return code
+        raise Invalid("", _("Unknown value %(value)s; use one of: %(choices)s.", value=raw,
+                            choices=", ".join(_(msgids.get(c, label)) for c, label in choices)))
+    return parse
+
+
+def _parser(spec: fields.FieldSpec):
+    if spec.code == "phone":
+        return as_phone
+    if spec.code == "email":
+        return as_email
+    if spec.code == "id_number":
+        return _id_number
+    if spec.choices:
+        msgids = ({k: str.__str__(v) for k, v in fields.PERSON_KINDS.items()} if spec.code == "kind" else
+                  {str(k): str.__str__(v) for k, v in fields.SECRECY.items()})
+        return _fixed(spec.choices, msgids)
+    return {"date": as_date, "year": _year, "bool": _bool, "number": _number, "multiselect": as_list}.get(
+        spec.kind, as_text(max_length=LENGTHS.get(spec.code, 200)))
+
+
+def _help(spec: fields.FieldSpec) -> str:
+    if spec.code == "college":
+        return _("The college's org code or name, inside your data scope.")
+    if spec.dict_type:
+        return _("A dictionary code or its label, e.g. 男 or 1.")
+    if spec.kind == "date":
+        return _("A date: 2001-02-03, 2001/2/3, 20010203 or an Excel date.")
+    if spec.kind == "bool":
+        return _("yes or no (是/否).")
+    return ""
+
+
+async def load_columns() -> list[ImportColumn]:
+    """One column per catalogue field (built-in: English msgid as label; custom: its two labels)."""
+    token = current_locale.set("en")
+    try:
+        catalogue = await fields.catalogue()
+    finally:
+        current_locale.reset(token)
+    custom = {r["code"]: r for r in await fields.custom_fields()}
+    columns = []
+    for spec in catalogue:
+        if spec.code in SKIPPED or spec.kind == "file":
+            continue
+        if spec.custom:
+            row = custom[spec.code]
+            label: str = CustomLabel(row["label"], row["label_en"])
+            aliases = tuple(a for a in (row["label_en"], spec.code) if a)
+        else:
+            label, aliases = L(spec.title), (spec.code,)
+        columns.append(ImportColumn(
+            spec.code, label, required=spec.required, parse=_parser(spec), example=EXAMPLES.get(spec.code, ""),
+            help=_help(spec), unique=spec.code in ("id_number", "phone"), aliases=aliases))
+    columns.append(ImportColumn("org", L("Owning org code"), example="",
+                                help=L("Optional: the org node owning the record (default: the college)."),
+                                aliases=("org", "所属组织", "组织编码")))
+    return columns
+
+
+# --- checks -----------------------------------------------------------------------------------------
+
+async def _catalogue_map() -> dict[str, fields.FieldSpec]:
+    return await fields.by_code()
+
+
+async def _prepare(chunk: list[dict], ctx: ImportContext) -> None:
+    cache = ctx.cache
+    if "fields" not in cache:
+        cache["fields"] = await _catalogue_map()
+        cache["dicts"] = {}
+        for spec in cache["fields"].values():
+            if spec.dict_type and spec.dict_type not in cache["dicts"]:
+                items = await dictionary.items(spec.dict_type)
+                names: dict[str, str] = {}
+                for item in items:
+                    for name in (item["code"], item["name"], item.get("name_en") or ""):
+                        if name:
+                            names.setdefault(str(name).strip().lower(), item["code"])
+                cache["dicts"][spec.dict_type] = names
+        cache["seen"] = {}
+    names = sorted({str(v.get(k)) for v in chunk for k in ("college", "org") if v.get(k)})
+    rows = await db.fetch("SELECT id, code, name, kind, path FROM org_node WHERE enabled AND"
+                          " (code = ANY($1::text[]) OR name = ANY($1::text[])) ORDER BY id", names)
+    cache["orgs"] = {}
+    for r in rows:
+        cache["orgs"].setdefault(r["code"].lower(), r)
+        cache["orgs"].setdefault(r["name"].lower(), r)
+    if ctx.committing and "rec_batch" not in cache:
+        cache["rec_batch"] = await change_batch(ctx.actor, ctx.batch_id)
+
+
+async def change_batch(actor: Actor, import_batch: int) -> int:
+    """The import's change batch (one per import batch, also when the job is retried)."""
+    ref = f"import:{import_batch}"
+    found = await db.fetchval("SELECT id FROM rec_batch WHERE kind = 'import' AND ref = $1", ref)
+    return found or await changes.open_batch(actor, "import", _("Import batch #%(id)s", id=import_batch), ref)
+
+
+def _org(values: dict, key: str, ctx: ImportContext, errors: dict) -> dict | None:
+    text = values.get(key)
+    if not text:
+        return None
+    org = ctx.cache["orgs"].get(str(text).strip().lower())
+    if org is None or (key == "college" and org["kind"] != "college"):
+        errors[key] = (_("Unknown college %(value)s: use its org code or name.", value=text) if key == "college"
+                       else _("Unknown org code %(code)s.", code=text))
+        return None
+    if not ctx.actor.scope.allows(org["path"]):
+        errors[key] = _("The org %(code)s is outside your data scope.", code=text)
+        return None
+    return org
+
+
+async def _validate_row(values: dict, ctx: ImportContext) -> dict:
+    errors: dict[str, str] = {}
+    catalogue = ctx.cache["fields"]
+    for key, value in list(values.items()):
+        spec = catalogue.get(key)
+        if spec is None or not spec.dict_type or value in (None, "", []):
+            continue
+        names = ctx.cache["dicts"].get(spec.dict_type, {})
+        texts = value if isinstance(value, list) else [value]
+        codes = [names.get(str(t).strip().lower()) for t in texts]
+        bad = [t for t, c in zip(texts, codes) if c is None]
+        if bad:
+            errors[key] = _("Unknown value %(value)s for %(label)s.", value=bad[0], label=spec.title)
+        else:
+            values[key] = codes if isinstance(value, list) else codes[0]
+    college = _org(values, "college", ctx, errors)
+    org = _org(values, "org", ctx, errors)
+    values["college_id"] = college["id"] if college else None
+    values["org_id"] = org["id"] if org else (college["id"] if college else None)
+    values["org_given"] = org is not None
+    if values["org_id"] is None and not ctx.actor.scope.all and not errors.get("college") and not errors.get("org"):
+        errors["college"] = _("Enter the college (or the owning org code) inside your data scope.")
+    if values.get("entry_year") and values.get("grad_year") and values["grad_year"] < values["entry_year"]:
+        errors["grad_year"] = _("The graduation year cannot be before the entry year.")
+    if values.get("name") and values.get("birthday") and not ctx.committing:
+        key = ("".join(values["name"].lower().split()), values["birthday"].isoformat())
+        seen = ctx.cache["seen"]
+        if key in seen:
+            errors.setdefault("row", _("The same name and birthday appear twice in this file (also in row %(row)s).",
+                                       row=seen[key]))
+        else:
+            seen[key] = ctx.row_no
+    values["rec_batch"] = ctx.cache.get("rec_batch")
+    return errors
+
+
+# --- duplicates -------------------------------------------------------------------------------------
+
+def _key(field: str, value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if field == "name":
+        return "".join(str(value).lower().split())
+    if field == "birthday":
+        return value.isoformat() if isinstance(value, date) else str(value)
+    if field == "id_number":
+        return str(value).upper()
+    if field == "phone":
+        return re.sub(r"[^0-9]", "", str(value))
+    if field == "email":
+        return str(value).lower()
+    return str(value)
+
+
+async def _find_duplicates(rows: list[dict], ctx: ImportContext) -> list[dict | None]:
+    """Per row the first existing person matching a duplicate rule (rules in their order)."""
+    rules = [tuple(r.fields) for r in await dedupe.rules(enabled_only=True)] or list(DEFAULT_RULES)
+    names = {tuple(r.fields): r.name for r in await dedupe.rules(enabled_only=True)}
+    found: list[dict | None] = [None] * len(rows)
+    for rule in rules:
+        if not rule or any(f not in dedupe.KEY_FIELDS for f in rule):
+            continue
+        todo = [(i, [_key(f, rows[i].get(f)) for f in rule]) for i in range(len(rows)) if found[i] is None]
+        todo = [(i, keys) for i, keys in todo if all(keys)]
+        if not todo:
+            continue
+        args: list = [[i for i, _k in todo], *[[keys[n] for _i, keys in todo] for n in range(len(rule))]]
+        cols = ", ".join(f"k{n}" for n in range(len(rule)))
+        types = ", ".join(f"${n + 2}::text[]" for n in range(len(rule)))
+        match = " AND ".join(f"{dedupe.KEY_FIELDS[f][0]} = k.k{n}" for n, f in enumerate(rule))
+        visible = service.visible(ctx.actor, args)
+        hits = await db.fetch(
+            f"SELECT DISTINCT ON (k.i) k.i, p.id, p.name, ({visible}) AS visible FROM unnest($1::int[], {types})"
+            f" AS k(i, {cols}) JOIN rec_person p ON p.status = 'active' AND {match} ORDER BY k.i, p.id", *args)
+        label = names.get(rule) or " + ".join(str(dedupe.KEY_FIELDS[f][1]) for f in rule)
+        for hit in hits:
+            if not hit["visible"]:
+                found[hit["i"]] = {"error": _("A record with the same %(rule)s exists outside your data scope; ask"
+                                              " an administrator to import this row.", rule=label)}
+            else:
+                name = service.mask_row(ctx.actor, {"name": hit["name"]})["name"]
+                found[hit["i"]] = {"id": hit["id"], "label": f"{name} #{hit['id']}", "rule": label}
+    return found
+
+
+# --- writes -----------------------------------------------------------------------------------------
+
+def _split(values: dict, catalogue: dict[str, fields.FieldSpec]) -> tuple[dict, dict, dict]:
+    """The row's values as person fields, custom values and one education record (only filled ones)."""
+    person, custom, education = {}, {}, {}
+    for key, value in values.items():
+        if value in (None, "", []):
+            continue
+        spec = catalogue.get(key)
+        if spec is None:
+            continue
+        if spec.custom:
+            custom[key] = value.isoformat() if isinstance(value, date) else value
+        elif key in EDUCATION:
+            education[key] = values["college_id"] if key == "college" else value
+        elif key in service.PERSON_FIELDS:
+            person[key] = int(value) if key == "secrecy" else value
+    return person, custom, education
+
+
+async def _create(actor: Actor, values: dict) -> str:
+    catalogue = await _catalogue_map()
+    person, custom, education = _split(values, catalogue)
+    person.update(custom=custom, org=values.get("org_id"))
+    person_id = await service.create_person(actor, person, [education] if education else [], method="import",
+                                            batch=values.get("rec_batch"))
+    return str(person_id)
+
+
+def _empty(value: Any) -> bool:
+    return value in (None, "", [], False, 0)
+
+
+async def _update(actor: Actor, entity_id: str, values: dict, mode: str) -> str:
+    """overwrite: the file's non-empty values replace the record's; merge: only its empty fields are filled."""
+    person_id, batch = int(entity_id), values.get("rec_batch")
+    before = await service.get_raw(actor, person_id)
+    person, custom, education = _split(values, await _catalogue_map())
+    data = {k: v for k, v in person.items() if mode == "overwrite" or _empty(before.get(k))}
+    new_custom = {k: v for k, v in custom.items() if mode == "overwrite" or _empty(before["custom"].get(k))}
+    if new_custom:
+        data["custom"] = new_custom
+    if values.get("org_given") and (mode == "overwrite" or before["org"] is None):
+        data["org"] = values["org_id"]
+    if data:
+        await service.update_person(actor, person_id, data, method="import", batch=batch)
+    if education:
+        same = await db.fetchrow(
+            "SELECT * FROM rec_education WHERE person = $1 AND college IS NOT DISTINCT FROM $2 AND"
+            " ($3::int IS NULL OR entry_year IS NULL OR entry_year = $3) ORDER BY id LIMIT 1",
+            person_id, education.get("college"), education.get("entry_year"))
+        if same is None:
+            await service.add_education(actor, person_id, education, method="import", batch=batch)
+        else:
+            changed = {k: v for k, v in education.items() if mode == "overwrite" or _empty(same[k])}
+            if changed:
+                await service.update_education(actor, person_id, same["id"], changed, method="import", batch=batch)
+    return entity_id
+
+
+async def _rollback_batch(actor: Actor, import_batch: int) -> None:
+    """Created persons deleted, updated fields restored: the import's change batch replayed backwards."""
+    batch = await db.fetchrow("SELECT id, status FROM rec_batch WHERE kind = 'import' AND ref = $1",
+                              f"import:{import_batch}")
+    if batch is None or batch["status"] == "rolled_back":
+        return
+    if not await db.fetchval("SELECT 1 FROM rec_change WHERE batch = $1 AND NOT rolled_back LIMIT 1", batch["id"]):
+        await db.execute("UPDATE rec_batch SET status = 'rolled_back', rolled_back_at = now(), rolled_back_by = $2"
+                         " WHERE id = $1", batch["id"], actor.id)
+        return
+    await rollback.rollback_batch(actor, batch["id"])
+
+
+ALUMNI = register(ImportSpec(
+    kind="alumni", title=L("Import alumni"), permission="rec.import", columns=[], create=_create,
+    validate_row=_validate_row, prepare=_prepare, find_duplicates=_find_duplicates, update=_update,
+    rollback_batch=_rollback_batch, load_columns=load_columns,
+    instructions=(L("One alumnus per row with one education record; dictionary columns take the code or the label."),
+                  L("Rows matching an existing record (same ID number, name and birthday, or phone) are shown as "
+                    "duplicates: choose to skip, overwrite or merge them before importing.")),
+))

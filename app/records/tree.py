@@ -1,0 +1,148 @@
+"""Tree browse of the alumni list (REC-04): levels such as college → entry year → major → class, in an
+order the admin chooses (`?tree=college,entry_year,major`), with a count of visible persons per node.
+
+The tree is a path of choices kept in the query string (the same keys the filter bar uses), so a node
+is a plain link that filters the list. Only the chosen path is expanded: one GROUP BY query per
+expanded level, never one per node. Counts and list conditions are about ONE education record: a
+node "CS → 2008" counts persons with an education record of CS entered in 2008."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from app.core import db, dictionary, sqlfilter
+from app.core.audit import Actor
+from app.core.i18n import lazy as L
+from app.records import service
+
+# level key → (label, SQL expression over education alias e, parser of the query-string value)
+LEVELS: dict[str, tuple[Any, str]] = {
+    "college": (L("College"), "e.college"),
+    "entry_year": (L("Entry year"), "e.entry_year"),
+    "major": (L("Major"), "e.major"),
+    "class_name": (L("Class"), "e.class_name"),
+    "degree": (L("Degree level"), "e.degree"),
+}
+NUMERIC = {"college", "entry_year"}
+DEFAULT = ("college", "entry_year", "major", "class_name")
+MAX_NODES = 300  # per level; a level with more values is cut (the list filter still works)
+
+
+def parse_levels(params: Mapping[str, str]) -> list[str]:
+    """`tree=college,entry_year,…`: known keys, no repeats; the default order otherwise."""
+    raw = [k.strip() for k in (params.get("tree") or "").split(",") if k.strip()]
+    levels: list[str] = []
+    for key in raw:
+        if key in LEVELS and key not in levels:
+            levels.append(key)
+    return levels or list(DEFAULT)
+
+
+def education_values(params: Mapping[str, str]) -> dict[str, Any]:
+    """The education conditions in the query string (tree path and filter bar share the keys)."""
+    out: dict[str, Any] = {}
+    for key in LEVELS:
+        value = (params.get(key) or "").strip()[:100]
+        if not value:
+            continue
+        if key in NUMERIC:
+            if value.isdigit() and len(value) < 10:
+                out[key] = int(value)
+        else:
+            out[key] = value
+    return out
+
+
+def education_condition(where: sqlfilter.Where, values: Mapping[str, Any], alias: str = "e") -> str:
+    """`alias.college = $n AND alias.major = $m …` for the given values ("" when none)."""
+    parts = [f"{LEVELS[k][1].replace('e.', alias + '.', 1)} = {where.param(v)}" for k, v in values.items()]
+    return " AND ".join(parts)
+
+
+def list_where(actor: Actor, filters: service.PersonFilters, params: Mapping[str, str]) -> sqlfilter.Where:
+    """The list's WHERE: the service filters, with all education conditions on one education record."""
+    values = education_values(params)
+    plain = service.PersonFilters(**{**filters.__dict__, "college": None, "entry_year": None})
+    where = service.filter_where(actor, plain, [])
+    if values:
+        cond = education_condition(where, values, "te")
+        where.add(f"EXISTS (SELECT 1 FROM rec_education te WHERE te.person = p.id AND {cond})")
+    return where
+
+
+@dataclass
+class Node:
+    id: str  # the query string of the link (the tree component links to url ~ id)
+    name: str
+    count: int
+    selected: bool = False
+    children: list[Node] = field(default_factory=list)
+
+
+@dataclass
+class Tree:
+    levels: list[str]
+    nodes: list[Node]
+    counts: dict[str, int]
+    selected: str | None
+    choices: list[tuple[str, str]]  # all level keys with labels, for the level-order form
+
+
+async def _labels(level: str, values: list[Any]) -> dict[Any, str]:
+    if level == "college" and values:
+        rows = await db.fetch("SELECT id, name FROM org_node WHERE id = ANY($1::bigint[])", values)
+        return {r["id"]: r["name"] for r in rows}
+    if level == "degree":
+        return {i["code"]: dictionary.label(i) for i in await dictionary.items("degree_level", include_disabled=True)}
+    return {}
+
+
+async def _level_counts(actor: Actor, level: str, path: dict[str, Any]) -> list[tuple[Any, int]]:
+    """(value, persons) of one level under the chosen path: one GROUP BY over visible persons."""
+    args: list = []
+    where = sqlfilter.Where(args, service.visible(actor, args))
+    expr = LEVELS[level][1]
+    if path:
+        where.add(education_condition(where, path))
+    where.add(f"{expr} IS NOT NULL" + ("" if level in NUMERIC else f" AND {expr} <> ''"))
+    order = f"{expr} DESC" if level == "entry_year" else "2 DESC, 1" if level != "college" else "1"
+    rows = await db.fetch(f"SELECT {expr} AS value, count(DISTINCT p.id) AS n FROM rec_person p"
+                          f" JOIN rec_education e ON e.person = p.id WHERE {where.sql()}"
+                          f" GROUP BY 1 ORDER BY {order} LIMIT {MAX_NODES}", *args)
+    return [(r["value"], r["n"]) for r in rows]
+
+
+def _href(params: Mapping[str, str], levels: list[str], depth: int, chosen: dict[str, Any], value: Any) -> str:
+    """The link of a node: other filters kept, this level set, deeper levels and page dropped."""
+    drop = set(levels[depth:]) | {"page"}
+    items = [(k, v) for k, v in params.multi_items() if k not in drop]
+    items += [(k, str(chosen[k])) for k in levels[:depth] if k in chosen and all(k != i for i, _ in items)]
+    items.append((levels[depth], str(value)))
+    return urlencode(items)
+
+
+async def build(actor: Actor, params) -> Tree:
+    levels = parse_levels(params)
+    chosen = education_values(params)
+    roots: list[Node] = []
+    counts: dict[str, int] = {}
+    selected: str | None = None
+    siblings, path = roots, {}
+    for depth, level in enumerate(levels):
+        rows = await _level_counts(actor, level, path)
+        labels = await _labels(level, [v for v, _ in rows])
+        nodes = [Node(_href(params, levels, depth, path, v), labels.get(v, str(v)), n) for v, n in rows]
+        siblings.extend(nodes)
+        for node in nodes:
+            counts[node.id] = node.count
+        pick = chosen.get(level)
+        current = next((n for n, (v, _) in zip(nodes, rows) if pick is not None and v == pick), None)
+        if current is None:
+            break  # only the chosen path is expanded
+        current.selected = True
+        selected = current.id
+        path = {**path, level: pick}
+        siblings = current.children
+    return Tree(levels, roots, counts, selected, [(k, str(v[0])) for k, v in LEVELS.items()])
