@@ -15,6 +15,8 @@ SESSION_DB = os.environ.setdefault("TC_TEST_DB", f"tc_test_{uuid.uuid4().hex[:8]
 # Tests assert on the English msgids: clients ask for English, and code run outside a request
 # (services, jobs) inherits English from here. The Chinese default is tested explicitly.
 TEST_HEADERS = {"accept-language": "en"}
+# Tests assert fresh counts after each write: no stale-is-fine caching (tests/core/test_cache.py covers it).
+os.environ.setdefault("TC_CACHE_TTL", "0")
 
 
 def _english_outside_requests() -> None:

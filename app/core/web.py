@@ -156,6 +156,22 @@ def redirect(request: Request, url: str, message: str | None = None, level: str 
     return response
 
 
+async def submit(request: Request, form, action, url: str, message: str) -> Response | None:
+    """The write half of every form handler: validate, run `action(form.cleaned)`, and redirect with
+    a flash on success. A rule broken in the service (Invalid) becomes that field's message; None
+    means "show the form again" (the caller renders it with status 422)."""
+    from app.core.forms import Invalid
+
+    if not form.validate():
+        return None
+    try:
+        await action(form.cleaned)
+    except Invalid as exc:
+        form.add_error(exc.field, exc.message)
+        return None
+    return redirect(request, url, message)
+
+
 def safe_next(url: str | None, default: str = "/admin") -> str:
     """Only local paths as redirect targets (no open redirect)."""
     if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:

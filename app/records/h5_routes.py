@@ -12,7 +12,7 @@ from app.core.i18n import lazy as L
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.uploads import StoredFile
-from app.core.web import actor, form_data, redirect, render
+from app.core.web import actor, form_data, redirect, render, submit
 from app.records import fields, h5_forms, service
 
 VIEW, EDIT, CONTACT = [requires("rec.person.view")], [requires("rec.person.edit")], [requires("rec.contact.edit")]
@@ -126,14 +126,10 @@ async def h5_education_save(request: Request, person_id: int, education_id: int)
     except service.NotFound:
         raise NotFoundException() from None
     form = await h5_forms.education_form(await form_data(request))
-    if form.validate():
-        try:
-            await service.update_education(actor(request), person_id, education_id, h5_forms.education_values(form))
-        except Invalid as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            return redirect(request, f"/h5/records/{person_id}#education", _("Saved."))
-    return await _education_page(request, person, education, form, status=422)
+    done = await submit(request, form, lambda _: service.update_education(
+        actor(request), person_id, education_id, h5_forms.education_values(form)),
+        f"/h5/records/{person_id}#education", _("Saved."))
+    return done or await _education_page(request, person, education, form, status=422)
 
 
 @get("/h5/records/{person_id:int}/education/new", guards=EDIT)
@@ -146,14 +142,9 @@ async def h5_education_new(request: Request, person_id: int) -> Response:
 async def h5_education_add(request: Request, person_id: int) -> Response:
     person = await _raw(request, person_id)
     form = await h5_forms.education_form(await form_data(request))
-    if form.validate():
-        try:
-            await service.add_education(actor(request), person_id, h5_forms.education_values(form))
-        except Invalid as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            return redirect(request, f"/h5/records/{person_id}#education", _("Saved."))
-    return await _education_page(request, person, None, form, status=422)
+    done = await submit(request, form, lambda _: service.add_education(
+        actor(request), person_id, h5_forms.education_values(form)), f"/h5/records/{person_id}#education", _("Saved."))
+    return done or await _education_page(request, person, None, form, status=422)
 
 
 @post("/h5/records/{person_id:int}/contacts", guards=CONTACT)

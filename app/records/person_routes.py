@@ -12,7 +12,7 @@ from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
-from app.core.web import actor, confirm_page, form_data, redirect, render
+from app.core.web import actor, confirm_page, form_data, redirect, render, submit
 from app.records import (
     change_log,
     fields,
@@ -156,14 +156,10 @@ async def education_new(request: Request, person_id: int) -> Response:
 async def education_create(request: Request, person_id: int) -> Response:
     person = await _person(request, person_id)
     form = await h5_forms.education_form(await form_data(request))
-    if form.validate():
-        try:
-            await service.add_education(actor(request), person_id, h5_forms.education_values(form))
-        except Invalid as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            return redirect(request, f"/admin/records/{person_id}?tab=education", _("Education record added."))
-    return await _education_page(request, person, form, status=422)
+    done = await submit(request, form, lambda _: service.add_education(
+        actor(request), person_id, h5_forms.education_values(form)),
+        f"/admin/records/{person_id}?tab=education", _("Education record added."))
+    return done or await _education_page(request, person, form, status=422)
 
 
 async def _education(request: Request, person_id: int, education_id: int) -> dict:
@@ -185,14 +181,10 @@ async def education_update(request: Request, person_id: int, education_id: int) 
     education = await _education(request, person_id, education_id)
     person = await _person(request, person_id)
     form = await h5_forms.education_form(await form_data(request))
-    if form.validate():
-        try:
-            await service.update_education(actor(request), person_id, education_id, h5_forms.education_values(form))
-        except Invalid as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            return redirect(request, f"/admin/records/{person_id}?tab=education", _("Education record saved."))
-    return await _education_page(request, person, form, education, status=422)
+    done = await submit(request, form, lambda _: service.update_education(
+        actor(request), person_id, education_id, h5_forms.education_values(form)),
+        f"/admin/records/{person_id}?tab=education", _("Education record saved."))
+    return done or await _education_page(request, person, form, education, status=422)
 
 
 @get("/admin/records/{person_id:int}/educations/{education_id:int}/delete", guards=EDIT)

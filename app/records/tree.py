@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from app.core import db, dictionary, sqlfilter
+from app.core import cache, db, dictionary, sqlfilter
 from app.core.audit import Actor
 from app.core.i18n import lazy as L
 from app.records import service
@@ -99,8 +99,20 @@ async def _labels(level: str, values: list[Any]) -> dict[Any, str]:
     return {}
 
 
+COUNTS_TTL = 60  # seconds; counting 1 M persons per click is not worth being exact to the second
+
+
 async def _level_counts(actor: Actor, level: str, path: dict[str, Any]) -> list[tuple[Any, int]]:
-    """(value, persons) of one level under the chosen path: one GROUP BY over visible persons."""
+    """(value, persons) of one level under the chosen path, shared by everyone with the same
+    visibility for COUNTS_TTL seconds."""
+    scope = actor.scope
+    key = ("rec.tree", scope.all, scope.subtree_paths, scope.org_ids, service.clearance(actor), level,
+           tuple(sorted(path.items())))
+    return await cache.cached(key, COUNTS_TTL, lambda: _count_level(actor, level, path))
+
+
+async def _count_level(actor: Actor, level: str, path: dict[str, Any]) -> list[tuple[Any, int]]:
+    """One GROUP BY over visible persons."""
     args: list = []
     where = sqlfilter.Where(args, service.visible(actor, args))
     expr = LEVELS[level][1]

@@ -1,0 +1,28 @@
+"""Expression indexes for the duplicate keys (app/records/dedupe.KEY_FIELDS): the import wizard's
+duplicate step and the duplicates page join on these normalised values; without them every check
+scans the whole person table (66 rows/s imported at 1 M alumni)."""
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+
+ID = "2026-11-23T12:30:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "records duplicate-key indexes"
+
+STATEMENTS = [
+    "CREATE INDEX IF NOT EXISTS rec_person_key_name ON rec_person ((lower(regexp_replace(name, '\\s', '', 'g'))))",
+    "CREATE INDEX IF NOT EXISTS rec_person_key_id ON rec_person ((upper(id_number))) WHERE id_number IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS rec_person_key_phone ON rec_person ((regexp_replace(phone, '[^0-9]', '', 'g')))"
+    " WHERE phone IS NOT NULL",
+]
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="records", description=DESCRIPTION)
+
+    async def run():
+        engine = engine_finder()
+        for statement in STATEMENTS:
+            await engine.run_ddl(statement, in_pool=False)
+
+    manager.add_raw(run)
+    return manager

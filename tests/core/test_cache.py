@@ -1,0 +1,59 @@
+"""The shared TTL cache: one computation for concurrent callers, expiry, errors not cached."""
+import asyncio
+
+import pytest
+
+from app.core import cache
+
+
+@pytest.fixture
+def caching(monkeypatch):
+    monkeypatch.setenv("TC_CACHE_TTL", "1")
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.req("NFR-01")
+async def test_concurrent_callers_share_one_computation(caching):
+    calls = 0
+
+    async def compute():
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.05)
+        return calls
+
+    results = await asyncio.gather(*[cache.cached("k", 60, compute) for _ in range(20)])
+    assert results == [1] * 20 and calls == 1
+    assert await cache.cached("k", 60, compute) == 1 and calls == 1  # still fresh
+
+
+@pytest.mark.req("NFR-01")
+async def test_expired_values_and_errors_are_recomputed(caching):
+    calls = 0
+
+    async def compute():
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("database hiccup")
+        return calls
+
+    with pytest.raises(RuntimeError):
+        await cache.cached("e", 60, compute)
+    assert await cache.cached("e", 0.01, compute) == 2
+    await asyncio.sleep(0.02)
+    assert await cache.cached("e", 0.01, compute) == 3
+
+
+@pytest.mark.req("NFR-01")
+async def test_ttl_factor_zero_disables_caching(monkeypatch):
+    monkeypatch.setenv("TC_CACHE_TTL", "0")
+    calls = []
+
+    async def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert [await cache.cached("z", 60, compute) for _ in range(3)] == [1, 2, 3]
