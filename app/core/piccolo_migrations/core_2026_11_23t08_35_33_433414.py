@@ -1,6 +1,5 @@
 """Indexes and constraints Piccolo's column options cannot express."""
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from app.core.raw_migration import sql_forwards
 
 ID = "2026-11-23T08:35:33:433414"
 VERSION = "1.38.0"
@@ -25,13 +24,4 @@ STATEMENTS = [
 ]
 
 
-async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="core", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for sql in STATEMENTS:
-            await engine.run_ddl(sql, in_pool=False)
-
-    manager.add_raw(run)
-    return manager
+forwards = sql_forwards(ID, "core", DESCRIPTION, STATEMENTS)

@@ -1,7 +1,6 @@
 """Indexes of the alumni data centre: scope, list filters, substring name search (GIN over name
 terms), per-person sections, change log."""
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from app.core.raw_migration import sql_forwards
 
 ID = "2026-11-23T09:52:00:000000"
 VERSION = "1.38.0"
@@ -36,13 +35,4 @@ STATEMENTS = [
 ]
 
 
-async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="records", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in STATEMENTS:
-            await engine.run_ddl(statement, in_pool=False)
-
-    manager.add_raw(run)
-    return manager
+forwards = sql_forwards(ID, "records", DESCRIPTION, STATEMENTS)

@@ -1,7 +1,6 @@
 """Pending profile changes waiting for review (REC-15, table rec_proposal) and the default duplicate
 rules (REC-11): ID number, name + birthday, mobile phone."""
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from app.core.raw_migration import sql_forwards
 
 ID = "2026-11-23T11:20:07:418233"
 VERSION = "1.38.0"
@@ -28,13 +27,4 @@ STATEMENTS = [
 ]
 
 
-async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="records", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in STATEMENTS:
-            await engine.run_ddl(statement, in_pool=False)
-
-    manager.add_raw(run)
-    return manager
+forwards = sql_forwards(ID, "records", DESCRIPTION, STATEMENTS)

@@ -1,8 +1,7 @@
 """Expression indexes for the duplicate keys (app/records/dedupe.KEY_FIELDS): the import wizard's
 duplicate step and the duplicates page join on these normalised values; without them every check
 scans the whole person table (66 rows/s imported at 1 M alumni)."""
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from app.core.raw_migration import sql_forwards
 
 ID = "2026-11-23T12:30:00:000000"
 VERSION = "1.38.0"
@@ -16,13 +15,4 @@ STATEMENTS = [
 ]
 
 
-async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="records", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in STATEMENTS:
-            await engine.run_ddl(statement, in_pool=False)
-
-    manager.add_raw(run)
-    return manager
+forwards = sql_forwards(ID, "records", DESCRIPTION, STATEMENTS)
