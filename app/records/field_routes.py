@@ -4,10 +4,9 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 
-from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
-from app.core.web import actor, confirm_page, form_data, redirect, render
+from app.core.web import actor, confirm_page, form_data, redirect, render, submit
 from app.records import field_admin, fields
 
 GUARD = [requires("rec.field.edit")]
@@ -40,14 +39,9 @@ async def field_new(request: Request) -> Response:
 @post("/admin/records/fields", guards=GUARD)
 async def field_create(request: Request) -> Response:
     form = field_admin.field_form(await form_data(request), await field_admin.dict_types())
-    if form.validate():
-        try:
-            await field_admin.create_field(actor(request), form.cleaned)
-        except Invalid as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            return redirect(request, "/admin/records/fields", _("Custom field created."))
-    return await _form_page(request, form, status=422)
+    done = await submit(request, form, lambda cleaned: field_admin.create_field(actor(request), cleaned),
+                        "/admin/records/fields", _("Custom field created."))
+    return done or await _form_page(request, form, status=422)
 
 
 @get("/admin/records/fields/{field_id:int}", guards=GUARD)
@@ -61,14 +55,9 @@ async def field_edit(request: Request, field_id: int) -> Response:
 async def field_update(request: Request, field_id: int) -> Response:
     row = await _load(field_id)
     form = field_admin.field_form(await form_data(request), await field_admin.dict_types(), creating=False)
-    if form.validate():
-        try:
-            await field_admin.update_field(actor(request), field_id, form.cleaned)
-        except Invalid as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            return redirect(request, "/admin/records/fields", _("Custom field saved."))
-    return await _form_page(request, form, row, status=422)
+    done = await submit(request, form, lambda cleaned: field_admin.update_field(actor(request), field_id, cleaned),
+                        "/admin/records/fields", _("Custom field saved."))
+    return done or await _form_page(request, form, row, status=422)
 
 
 @get("/admin/records/fields/{field_id:int}/disable", guards=GUARD)

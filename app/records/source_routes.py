@@ -4,11 +4,10 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 
-from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
-from app.core.web import actor, confirm_page, form_data, redirect, render
+from app.core.web import actor, confirm_page, form_data, redirect, render, submit
 from app.records import sync
 
 GUARD = [requires("rec.sync.edit")]
@@ -40,14 +39,9 @@ async def source_new(request: Request) -> Response:
 
 async def _save(request: Request, source_id: int | None, target: dict | None) -> Response:
     form = sync.source_form(await form_data(request))
-    if form.validate():
-        try:
-            await sync.save_source(actor(request), source_id, form.cleaned)
-        except Invalid as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            return redirect(request, "/admin/records/sources", _("Data source saved."))
-    return await _form_page(request, form, target, status=422)
+    done = await submit(request, form, lambda cleaned: sync.save_source(actor(request), source_id, cleaned),
+                        "/admin/records/sources", _("Data source saved."))
+    return done or await _form_page(request, form, target, status=422)
 
 
 @post("/admin/records/sources", guards=GUARD)

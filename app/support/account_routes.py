@@ -13,7 +13,7 @@ from app.core.i18n import gettext as _
 from app.core.permissions import login_required
 from app.core.ratelimit import rate_limit
 from app.core.security import TokenExpired, TokenInvalid
-from app.core.web import actor, form_data, redirect, render, safe_next
+from app.core.web import actor, form_data, redirect, render, safe_next, submit
 from app.support import forms, user_service
 
 
@@ -86,14 +86,9 @@ async def register_page(request: Request) -> Response:
 @post("/register", guards=[rate_limit("register", 10, 600)])
 async def register_submit(request: Request) -> Response:
     form = forms.register_form(await form_data(request))
-    if form.validate():
-        try:
-            await user_service.register(**form.cleaned, ip=client_ip(request.scope))
-        except Invalid as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            return redirect(request, "/login", _("Your account is ready. Please log in."))
-    return await render(request, "support/register.html", form=form, status=422)
+    done = await submit(request, form, lambda cleaned: user_service.register(**cleaned, ip=client_ip(request.scope)),
+                        "/login", _("Your account is ready. Please log in."))
+    return done or await render(request, "support/register.html", form=form, status=422)
 
 
 @get("/password/forgot")
