@@ -35,6 +35,21 @@ def label(item: dict) -> str:
     return item["name_en"] if current_locale.get() == "en" and item.get("name_en") else item["name"]
 
 
+_label_maps: dict[tuple[str, str], tuple[float, dict[str, str]]] = {}
+
+
+async def label_map(type_code: str) -> dict[str, str]:
+    """{code: label} of every code (disabled ones too: old records keep them) in the current language;
+    built once per TTL, not per request — the region table alone has 485 codes."""
+    key = (type_code, current_locale.get())
+    hit = _label_maps.get(key)
+    if hit and time.monotonic() - hit[0] < TTL:
+        return hit[1]
+    mapping = {i["code"]: label(i) for i in await items(type_code, include_disabled=True)}
+    _label_maps[key] = (time.monotonic(), mapping)
+    return mapping
+
+
 async def choices(type_code: str, parent_code: str | None = None) -> list[tuple[str, str]]:
     return [(i["code"], label(i)) for i in await items(type_code, parent_code)]
 
@@ -48,6 +63,7 @@ async def resolve_choices(form) -> None:
 
 def invalidate() -> None:
     _cache.clear()
+    _label_maps.clear()
 
 
 async def load_builtin() -> dict[str, int]:

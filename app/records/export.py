@@ -87,8 +87,7 @@ class Formatter:
     async def load(self) -> Formatter:
         for spec in self.specs:
             if spec.dict_type and spec.dict_type not in self.labels:
-                self.labels[spec.dict_type] = {i["code"]: dictionary.label(i) for i in
-                                               await dictionary.items(spec.dict_type, include_disabled=True)}
+                self.labels[spec.dict_type] = await dictionary.label_map(spec.dict_type)
         return self
 
     def value(self, spec: fields.FieldSpec, row: dict) -> Any:

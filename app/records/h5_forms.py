@@ -133,7 +133,7 @@ async def get_education(actor: Actor, person_id: int, education_id: int) -> dict
 
 
 async def _labels(dict_type: str) -> dict[str, str]:
-    return {i["code"]: dictionary.label(i) for i in await dictionary.items(dict_type, include_disabled=True)}
+    return await dictionary.label_map(dict_type)
 
 
 async def display(person: dict, specs) -> dict[str, list[tuple[str, str]]]:

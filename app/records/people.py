@@ -51,7 +51,7 @@ async def code_labels(columns: list[dict]) -> dict[str, dict[str, str]]:
     for c in columns:
         t = c.get("dict_type")
         if t and t not in out:
-            out[t] = {i["code"]: dictionary.label(i) for i in await dictionary.items(t, include_disabled=True)}
+            out[t] = await dictionary.label_map(t)
     return out
 
 

@@ -63,7 +63,7 @@ async def _labels(key: str, items: list[dict]) -> None:
         names = {r["id"]: r["name"] for r in await db.fetch("SELECT id, name FROM org_node WHERE id = ANY($1::bigint[])",
                                                                ids)}
     elif key in DICT_OF:
-        names = {i["code"]: dictionary.label(i) for i in await dictionary.items(DICT_OF[key], include_disabled=True)}
+        names = await dictionary.label_map(DICT_OF[key])
     else:
         names = {}
     for item in items:

@@ -95,7 +95,7 @@ async def _labels(level: str, values: list[Any]) -> dict[Any, str]:
         rows = await db.fetch("SELECT id, name FROM org_node WHERE id = ANY($1::bigint[])", values)
         return {r["id"]: r["name"] for r in rows}
     if level == "degree":
-        return {i["code"]: dictionary.label(i) for i in await dictionary.items("degree_level", include_disabled=True)}
+        return await dictionary.label_map("degree_level")
     return {}
 
 
