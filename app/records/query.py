@@ -262,7 +262,8 @@ def _empty_sql(spec: FieldSpec) -> str:
     return f"{spec.sql} IS NULL"
 
 
-def _condition(node: dict, specs: dict[str, FieldSpec], where: sqlfilter.Where, label: str) -> str | None:
+def _condition(node: dict, specs: dict[str, FieldSpec], where: sqlfilter.Where, label: str,
+               fenced: bool = False) -> str | None:
     """SQL for one condition; positive education conditions come back bare (EducationCondition)."""
     code, cmp = node.get("field") or "", node.get("cmp") or "eq"
     if not code:
@@ -298,6 +299,9 @@ def _condition(node: dict, specs: dict[str, FieldSpec], where: sqlfilter.Where, 
         value = _convert(spec, value[0] if isinstance(value, list) and value else value or "", label)
         if cmp == "contains":
             sql = f"{col} ILIKE {where.param(sqlfilter.like_pattern(str(value)))}"
+            if col == "p.name":  # the GIN-indexed name terms narrow it first (as the list search does)
+                terms = service.query_terms(str(value))[:8]
+                sql = f"p.name_terms @> {where.param(terms)}::varchar[] AND {sql}"
         elif cmp in ("eq", "ne"):
             if spec.kind == "multiselect":
                 sql = f"{col} ? {where.param(str(value))}::text"
@@ -317,7 +321,7 @@ def _condition(node: dict, specs: dict[str, FieldSpec], where: sqlfilter.Where, 
     if spec.per_education:
         if not negate:
             return EducationCondition(sql)
-        sql = f"NOT EXISTS (SELECT 1 FROM rec_education e WHERE e.person = p.id AND {sql})"
+        sql = f"NOT {_exists([sql], fenced)}"
     return f"({sql})"
 
 
@@ -326,8 +330,28 @@ class EducationCondition(str):
     so "college = CS AND entry year < 2013" means the same record (not CS in 2014 plus EM in 2008)."""
 
 
-def _exists(conds: list[str]) -> str:
-    return f"(EXISTS (SELECT 1 FROM rec_education e WHERE e.person = p.id AND {' AND '.join(conds)}))"
+# A page wants the first 20 by id: an education condition under OR (or NOT) cannot become a join, and
+# PostgreSQL then hashes it, reading every matching education row (100,000s at a million alumni) on
+# every request, LIMIT or not. "OFFSET 0" keeps it a correlated lookup per person instead, which is
+# cheap while matches are dense but costs a probe per scanned person when they are rare. So the tree
+# is written twice: correlated for the newest WINDOW persons (a full page of a common query is found
+# there), hashed below them (a rare query pays at most WINDOW probes extra). The two copies mean the
+# same, and the windows split the id range, so the result is exactly the plain tree's.
+FENCE = "/*fence*/"  # where " OFFSET 0" goes; never in user input (values travel as parameters)
+WINDOW = 5000
+_BOUND = f"(SELECT COALESCE(max(id), 0) - {WINDOW} FROM rec_person)"
+
+
+def _exists(conds: list[str], fenced: bool = False) -> str:
+    fence = FENCE if fenced else ""
+    return f"(EXISTS (SELECT 1 FROM rec_education e WHERE e.person = p.id AND {' AND '.join(conds)}{fence}))"
+
+
+def _windowed(sql: str) -> str:
+    if FENCE not in sql:
+        return sql
+    return (f"((p.id > {_BOUND} AND {sql.replace(FENCE, ' OFFSET 0')})"
+            f" OR (p.id <= {_BOUND} AND {sql.replace(FENCE, '')}))")
 
 
 def compile_tree(tree: dict, specs: dict[str, FieldSpec], where: sqlfilter.Where) -> str:
@@ -335,28 +359,30 @@ def compile_tree(tree: dict, specs: dict[str, FieldSpec], where: sqlfilter.Where
     if count_conditions(tree) > MAX_CONDITIONS:
         raise Invalid("", _("A query may have at most %(n)s conditions.", n=MAX_CONDITIONS))
 
-    def group(node: dict, prefix: str, depth: int) -> str | None:
+    def group(node: dict, prefix: str, depth: int, top: bool = True) -> str | None:
         if depth > MAX_DEPTH:
             raise Invalid("", _("Groups can be nested at most %(n)s levels deep.", n=MAX_DEPTH))
         parts: list[str] = []
         same_record: list[str] = []
+        top = top and node.get("op") != "or"
         for i, item in enumerate(node.get("items", [])):
             label = f"{prefix}{i + 1}"
-            part = group(item, label + ".", depth + 1) if is_group(item) else _condition(item, specs, where, label)
+            part = (group(item, label + ".", depth + 1, top) if is_group(item)
+                    else _condition(item, specs, where, label, not top))
             if isinstance(part, EducationCondition) and node.get("op") != "or":
                 same_record.append(part)
             elif isinstance(part, EducationCondition):
-                parts.append(_exists([part]))
+                parts.append(_exists([part], True))
             elif part:
-                parts.append(part)
+                parts.append(_windowed(part) if top else part)  # an OR group under the root's AND
         if same_record:
-            parts.append(_exists(same_record))
+            parts.append(_exists(same_record, not top))
         if not parts:
             return None
         joiner = " OR " if node.get("op") == "or" else " AND "
         return "(" + joiner.join(parts) + ")"
 
-    return group(tree, "", 1) or "TRUE"
+    return _windowed(group(tree, "", 1) or "TRUE")
 
 
 def check(tree: dict, specs: dict[str, FieldSpec]) -> None:
