@@ -5,7 +5,10 @@ upload (xlsx/csv) → map columns → validate (per-row errors in import_row.err
 
 A module declares an `ImportSpec` and `register`s it. The commit job creates each row and marks it
 'imported' with its entity id in ONE transaction, so a worker killed mid-job resumes on the rows still
-'ok' and nothing is created twice. File reading and column parsers live in `import_files`.
+'ok' and nothing is created twice. A spec with `create_many` is committed a chunk at a time instead
+(COMMIT_CHUNK rows: set-based inserts, the rows marked in the same transaction — a chunk is all or
+nothing); a chunk refused by a row error is redone row by row so the error lands on its row.
+File reading and column parsers live in `import_files`.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from app.core.pagination import Page, PageRequest
 from app.core.permissions import PermissionDenied, Scope
 
 CHUNK = 200
+COMMIT_CHUNK = 1000  # rows per transaction for specs with `create_many`
 ROW = files.ROW
 auto_mapping = files.auto_mapping  # header texts → columns (either language); part of the engine's API
 ROW_STATUSES = ("ok", "error", "imported", "skipped", "rolled_back")
@@ -80,6 +84,9 @@ class ImportSpec:
     rollback_batch: Callable[[Actor, int], Awaitable[None]] | None = None
     # async fn() → columns: for specs whose columns are configurable (custom fields); see `ready`
     load_columns: Callable[[], Awaitable[list[ImportColumn]]] | None = None
+    # async fn(actor, values of the rows to create, ctx) → their entity ids in the same order: a whole
+    # commit chunk created set-based (raise Invalid/Conflict to have the chunk redone row by row)
+    create_many: Callable[[Actor, list[dict], ImportContext], Awaitable[list[str]]] | None = None
     module: str = ""  # where the spec is declared; the worker imports it to find the spec
 
     def label(self, key: str) -> str:
@@ -421,24 +428,81 @@ async def _apply_row(spec: ImportSpec, actor: Actor, row_id: int, values: dict, 
     return {}
 
 
+def _choice(row: dict, match: dict | None) -> str:
+    """The admin's choice for a row's duplicate, if it still matches the same record (else skip)."""
+    stored = _json(row["data"])
+    same = match and str((stored.get("dup") or {}).get("id")) == str(match["id"])
+    return (stored.get("choice") if same else "skip") or "skip"
+
+
+async def _apply_rows(spec: ImportSpec, actor: Actor, results: list, matches: list) -> None:
+    """The old path: one transaction per row."""
+    for (row, values, errors), match in zip(results, matches):
+        errors = errors or await _apply_row(spec, actor, row["id"], values, match, _choice(row, match))
+        if errors:
+            await db.execute("UPDATE import_row SET status = 'error', errors = $2::jsonb WHERE id = $1",
+                             row["id"], json.dumps(errors, ensure_ascii=False))
+
+
+async def _apply_chunk(spec: ImportSpec, actor: Actor, results: list, matches: list, ctx: ImportContext) -> None:
+    """A whole chunk in ONE transaction: new rows through `create_many`, duplicates updated or skipped,
+    every row marked (imported / skipped / error) with it — all or nothing."""
+    failed, skipped, marked, creates = [], [], [], []
+    for (row, values, errors), match in zip(results, matches):
+        choice = _choice(row, match)
+        if errors:
+            failed.append((row["id"], json.dumps(errors, ensure_ascii=False)))
+        elif match and choice not in ("overwrite", "merge"):
+            skipped.append((row["id"], str(match["id"])))
+        elif match:
+            marked.append((row["id"], values, match, choice))
+        else:
+            creates.append((row["id"], values))
+    async with db.transaction():
+        done: list[tuple[int, str, str]] = []
+        for row_id, values, match, choice in marked:
+            done.append((row_id, str(await spec.update(actor, str(match["id"]), values, choice)), "updated"))
+        if creates:
+            ids = await spec.create_many(actor, [v for _i, v in creates], ctx)
+            if len(ids) != len(creates):
+                raise RuntimeError(f"create_many returned {len(ids)} ids for {len(creates)} rows")
+            done += [(row_id, str(entity), "created") for (row_id, _v), entity in zip(creates, ids)]
+        if done:
+            await db.execute(
+                "UPDATE import_row r SET status = 'imported', entity_id = x.e, errors = '{}'::jsonb,"
+                " data = jsonb_set(r.data, '{action}', to_jsonb(x.a)) FROM unnest($1::bigint[], $2::text[],"
+                " $3::text[]) AS x(id, e, a) WHERE r.id = x.id",
+                [d[0] for d in done], [d[1] for d in done], [d[2] for d in done])
+        if skipped:
+            await db.execute("UPDATE import_row r SET status = 'skipped', entity_id = x.e, errors = '{}'::jsonb"
+                             " FROM unnest($1::bigint[], $2::text[]) AS x(id, e) WHERE r.id = x.id",
+                             [s[0] for s in skipped], [s[1] for s in skipped])
+        if failed:
+            await db.execute("UPDATE import_row r SET status = 'error', errors = x.e::jsonb FROM"
+                             " unnest($1::bigint[], $2::text[]) AS x(id, e) WHERE r.id = x.id",
+                             [f[0] for f in failed], [f[1] for f in failed])
+
+
 async def _import_rows(spec: ImportSpec, batch: dict, actor: Actor, ctx: jobs.JobContext | None) -> None:
     mapping, total = _json(batch["mapping"]), batch["ok_count"]
     evaluation = ImportContext(actor, batch["id"], committing=True)
-    while rows := await _chunk_after(batch["id"], 0, "ok"):
+    done = total - await db.fetchval("SELECT count(*) FROM import_row WHERE batch = $1 AND status = 'ok'", batch["id"])
+    size, after = (COMMIT_CHUNK if spec.create_many else CHUNK), 0
+    # Every row of a chunk leaves status 'ok' (or the job fails), so the next chunk starts after it.
+    while rows := await _chunk_after(batch["id"], after, "ok", size):
+        after = rows[-1]["id"]
         results = await _evaluate(spec, mapping, rows, evaluation, None)
         # Checked again now: a record saved since the validation is a duplicate too (skipped unless the
         # admin chose for that same match).
         matches = await _duplicates(spec, results, evaluation)
-        for (row, values, errors), match in zip(results, matches):
-            stored = _json(row["data"])
-            same = match and str((stored.get("dup") or {}).get("id")) == str(match["id"])
-            choice = stored.get("choice") if same else "skip"
-            errors = errors or await _apply_row(spec, actor, row["id"], values, match, choice or "skip")
-            if errors:
-                await db.execute("UPDATE import_row SET status = 'error', errors = $2::jsonb WHERE id = $1",
-                                 row["id"], json.dumps(errors, ensure_ascii=False))
-        left = await db.fetchval("SELECT count(*) FROM import_row WHERE batch = $1 AND status = 'ok'", batch["id"])
-        done = total - left
+        if spec.create_many:
+            try:
+                await _apply_chunk(spec, actor, results, matches, evaluation)
+            except (Invalid, Conflict, asyncpg.IntegrityConstraintViolationError, asyncpg.DataError):
+                await _apply_rows(spec, actor, results, matches)  # find the refused row(s)
+        else:
+            await _apply_rows(spec, actor, results, matches)
+        done += len(rows)
         if ctx is not None:
             await ctx.progress(done, total, _("%(done)s of %(total)s rows processed", done=done, total=total))
 
