@@ -1,12 +1,12 @@
 """Browser flow (REC-08): upload an xlsx with one bad row and one duplicate, choose skip for the
 duplicate, commit, read the report, roll back — with JS and without."""
-import openpyxl
 import pytest
 
 from app.core import jobs
 from app.core.audit import SYSTEM
 from app.records import service
 from e2e.helpers import BOTH, log_in
+from tests.helpers import xlsx
 
 
 async def existing(db) -> int:
@@ -16,13 +16,10 @@ async def existing(db) -> int:
 
 
 def workbook(path) -> str:
-    book = openpyxl.Workbook()
-    for row in (["Name", "ID number", "College", "Entry year", "Employer", "Birthday"],
-                ["流程新人", "", "CS", 2015, "某公司", "1997/5/6"],
-                ["流程已有", "110105198001011111", "CS", "", "新单位", ""],
-                ["流程坏行", "", "CS", "", "", "2001-13-45"]):
-        book.active.append(row)
-    book.save(path)
+    path.write_bytes(xlsx([["Name", "ID number", "College", "Entry year", "Employer", "Birthday"],
+                              ["流程新人", "", "CS", 2015, "某公司", "1997/5/6"],
+                              ["流程已有", "110105198001011111", "CS", "", "新单位", ""],
+                              ["流程坏行", "", "CS", "", "", "2001-13-45"]]))
     return str(path)
 
 

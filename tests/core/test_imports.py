@@ -13,6 +13,7 @@ from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import lazy as L
 from app.core.permissions import Scope
+from tests.helpers import xlsx
 
 TYPE = "import_test"
 
@@ -54,15 +55,6 @@ def english():
 async def admin(db):
     user_id = await db.fetchval("SELECT id FROM app_user WHERE username = 'admin'")
     return Actor(user_id, "admin", "127.0.0.1", Scope(all=True), frozenset(), True)
-
-
-def xlsx(rows: list[list]) -> bytes:
-    book = openpyxl.Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 GOOD_AND_BAD = [

@@ -9,19 +9,10 @@ import openpyxl
 import pytest
 
 from app.core import jobs
-from tests.helpers import csrf_from, post_form
+from tests.helpers import csrf_from, post_form, xlsx
 from tests.records.merge_helpers import diff, person, snapshot
 
 pytestmark = pytest.mark.req("REC-08")
-
-
-def xlsx(rows: list[list]) -> bytes:
-    book = openpyxl.Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 async def template_headers(client) -> list[str]:

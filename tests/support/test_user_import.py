@@ -9,19 +9,10 @@ import pytest
 
 from app.core import jobs
 from app.support.user_import import USERS
-from tests.helpers import csrf_from, post_form
+from tests.helpers import csrf_from, post_form, xlsx
 
 HEADERS = ["Username", "Real name", "Email", "Mobile phone", "Org code", "User kind", "Role codes",
            "Initial password"]
-
-
-def xlsx(rows: list[list]) -> bytes:
-    book = openpyxl.Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture
