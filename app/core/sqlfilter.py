@@ -19,6 +19,17 @@ def choice(params: Mapping[str, str], name: str, allowed: Iterable[str]) -> str:
     return value if value in allowed else ""
 
 
+def to_id(value) -> int | None:
+    """A row id from user input, or None. Bounded so a long digit string cannot overflow a bigint
+    parameter (which PostgreSQL would answer with an error page)."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 16 else None
+
+
+def number(params: Mapping[str, str], name: str) -> int | None:
+    return to_id(params.get(name))
+
+
 def parse_date(value: str | None) -> date | None:
     try:
         return date.fromisoformat((value or "").strip())

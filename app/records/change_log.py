@@ -29,10 +29,8 @@ class ChangeFilters:
     @classmethod
     def from_query(cls, params) -> ChangeFilters:
         values, errors = sqlfilter.dates(params, "from", "to")
-        person, batch = (params.get("person") or "").strip(), (params.get("batch") or "").strip()
         return cls(sqlfilter.choice(params, "method", changes.METHODS), sqlfilter.text(params, "operator", 64),
-                   int(person) if person.isdigit() and len(person) < 12 else None,
-                   int(batch) if batch.isdigit() and len(batch) < 12 else None,
+                   sqlfilter.number(params, "person"), sqlfilter.number(params, "batch"),
                    values["from"], values["to"], errors)
 
 

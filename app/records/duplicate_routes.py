@@ -4,6 +4,7 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 
+from app.core import sqlfilter
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
@@ -14,14 +15,11 @@ from app.records import dedupe, merge, service
 GUARD = [requires("rec.dedupe")]
 
 
-def _int(value) -> int | None:
-    value = str(value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 @get("/admin/records/duplicates", guards=GUARD)
 async def duplicate_list(request: Request) -> Response:
-    rule_id = _int(request.query_params.get("rule"))
+    rule_id = sqlfilter.to_id(request.query_params.get("rule"))
     page = await dedupe.candidate_pairs(actor(request), PageRequest.from_query(request.query_params), rule_id)
     return await render(request, "records/duplicates.html", page=page, rules=await dedupe.rules(enabled_only=True),
                         block="results")
@@ -39,10 +37,10 @@ async def _merge_page(request: Request, survivor: int, other: int, error: str = 
 @get("/admin/records/merge", guards=GUARD)
 async def merge_form(request: Request) -> Response:
     """?a=&b= the pair; ?survivor= which one keeps its id (default: the older record)."""
-    a, b = _int(request.query_params.get("a")), _int(request.query_params.get("b"))
+    a, b = sqlfilter.to_id(request.query_params.get("a")), sqlfilter.to_id(request.query_params.get("b"))
     if not a or not b:  # reached from the menu or a stale link: pick a pair first
         return redirect(request, "/admin/records/duplicates", _("Choose a pair of records to merge."), "info")
-    survivor = _int(request.query_params.get("survivor"))
+    survivor = sqlfilter.to_id(request.query_params.get("survivor"))
     survivor = survivor if survivor in (a, b) else min(a, b)
     return await _merge_page(request, survivor, b if survivor == a else a)
 
@@ -50,7 +48,7 @@ async def merge_form(request: Request) -> Response:
 @post("/admin/records/merge", guards=GUARD)
 async def merge_submit(request: Request) -> Response:
     data = await form_data(request)
-    survivor, other = _int(data.get("survivor")), _int(data.get("other"))
+    survivor, other = sqlfilter.to_id(data.get("survivor")), sqlfilter.to_id(data.get("other"))
     if not survivor or not other:
         raise NotFoundException()
     take = data.get("take") or []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 
+from app.core import sqlfilter
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
@@ -31,9 +32,6 @@ def _list(value) -> list[str]:
     return value if isinstance(value, list) else [value] if value else []
 
 
-def _rule_id(value) -> int | None:
-    value = str(value or "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 @post("/admin/records/rules/dedupe", guards=GUARD)
@@ -41,7 +39,7 @@ async def dedupe_save(request: Request) -> Response:
     data = await form_data(request)
     try:
         sort = int(data.get("sort") or 0)
-        await dedupe.save_rule(actor(request), _rule_id(data.get("id")), data.get("name", ""),
+        await dedupe.save_rule(actor(request), sqlfilter.to_id(data.get("id")), data.get("name", ""),
                                _list(data.get("fields")), data.get("enabled") == "on", sort)
     except (Invalid, ValueError) as exc:
         message = exc.message if isinstance(exc, Invalid) else _("Enter a whole number.")
@@ -55,7 +53,7 @@ async def dedupe_save(request: Request) -> Response:
 async def auto_save(request: Request) -> Response:
     data = await form_data(request)
     try:
-        await auto_update.save_rule(actor(request), _rule_id(data.get("id")), data.get("field", ""),
+        await auto_update.save_rule(actor(request), sqlfilter.to_id(data.get("id")), data.get("field", ""),
                                     data.get("mode", ""), data.get("enabled", "on") == "on")
     except Invalid as exc:
         return await _page(request, {"auto": exc.message}, data, 422)

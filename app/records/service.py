@@ -90,12 +90,9 @@ class PersonFilters:
 
     @classmethod
     def from_query(cls, params) -> "PersonFilters":
-        def number(name: str) -> int | None:
-            value = (params.get(name) or "").strip()
-            return int(value) if value.isdigit() and len(value) < 10 else None
-
         return cls(q=sqlfilter.text(params, "q", 100), kind=sqlfilter.choice(params, "kind", ("alumni", "student", "staff")),
-                   college=number("college"), entry_year=number("entry_year"), org=number("org"), tag=number("tag"),
+                   college=sqlfilter.number(params, "college"), entry_year=sqlfilter.number(params, "entry_year"),
+                   org=sqlfilter.number(params, "org"), tag=sqlfilter.number(params, "tag"),
                    is_key=params.get("key") == "1")
 
 

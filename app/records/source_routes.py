@@ -4,6 +4,7 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 
+from app.core import sqlfilter
 from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
@@ -87,8 +88,7 @@ async def source_run(request: Request, source_id: int) -> Response:
 
 @get("/admin/records/sources/log", guards=GUARD)
 async def sync_log(request: Request) -> Response:
-    value = request.query_params.get("source") or ""
-    source_id = int(value) if value.isdigit() and len(value) < 10 else None
+    source_id = sqlfilter.number(request.query_params, "source")
     source = await _load(source_id) if source_id else None
     page = await sync.list_logs(PageRequest.from_query(request.query_params), source_id)
     running = any(r["status"] == "running" for r in page.items)

@@ -34,10 +34,8 @@ class UserFilters:
 
     @classmethod
     def from_query(cls, params) -> "UserFilters":
-        def _int(v):
-            return int(v) if (v or "").isdigit() else None
-
-        return cls(q=(params.get("q") or "").strip()[:100], org=_int(params.get("org")), role=_int(params.get("role")),
+        return cls(q=sqlfilter.text(params, "q", 100), org=sqlfilter.number(params, "org"),
+                   role=sqlfilter.number(params, "role"),
                    active=params.get("active") if params.get("active") in ("0", "1") else "",
                    kind=params.get("kind") if params.get("kind") in KINDS else "")
 

@@ -40,3 +40,12 @@ async def test_list_pages_answer_htmx_with_only_the_results(as_user, path):
     assert fragment.status_code == 200
     assert "<html" not in fragment.text
     assert "<table" in fragment.text or 'class="empty' in fragment.text
+
+
+@pytest.mark.req("NFR-01")
+async def test_oversized_ids_in_filters_are_ignored_not_errors(as_user):
+    client = await as_user("admin")
+    for path in ("/admin/users?org=99999999999999999999999", "/admin/records?college=99999999999999999999",
+                 "/admin/records/changes?person=123456789012345678901"):
+        response = await client.get(path)
+        assert response.status_code == 200, path
