@@ -46,3 +46,9 @@ async def cached(key: Hashable, ttl: float, compute: Callable[[], Awaitable[Any]
 
 def clear() -> None:
     _values.clear()
+
+
+def forget_prefix(prefix: str) -> None:
+    """Drop every entry whose (tuple) key starts with `prefix`, after a write that changes them."""
+    for key in [k for k in _values if isinstance(k, tuple) and k and k[0] == prefix]:
+        _values.pop(key, None)

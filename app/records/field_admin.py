@@ -3,6 +3,8 @@ lives in rec_field; its values in rec_person.custom under its code. fields.catal
 enabled ones, so forms, detail, query, import and export pick them up without code changes."""
 from __future__ import annotations
 
+import functools
+
 import re
 
 from app.core import audit, db
@@ -28,6 +30,17 @@ class NotFound(Exception):
 def builtin_codes() -> set[str]:
     return ({f.code for f in fields._builtin()} | set(service.PERSON_FIELDS) | set(service.EDUCATION_FIELDS)
             | RESERVED)
+
+
+def _changes_catalogue(fn):
+    """Field writes drop the cached catalogue once committed, so this process's next page shows them."""
+    @functools.wraps(fn)
+    async def wrapper(*args, **kwargs):
+        result = await fn(*args, **kwargs)
+        fields.forget_catalogue()
+        return result
+
+    return wrapper
 
 
 async def dict_types() -> list[tuple[str, str]]:
@@ -85,6 +98,7 @@ async def _check(values: dict, kind: str) -> None:
         values["dict_type"] = ""
 
 
+@_changes_catalogue
 async def create_field(actor: Actor, data: dict) -> int:
     code = (data.get("code") or "").strip()
     kind = data.get("kind") or "text"
@@ -114,6 +128,7 @@ async def create_field(actor: Actor, data: dict) -> int:
     return field_id
 
 
+@_changes_catalogue
 async def update_field(actor: Actor, field_id: int, data: dict) -> list[str]:
     async with db.transaction():
         before = await get_field(field_id)
@@ -133,6 +148,7 @@ async def update_field(actor: Actor, field_id: int, data: dict) -> list[str]:
     return changed
 
 
+@_changes_catalogue
 async def set_enabled(actor: Actor, field_id: int, enabled: bool) -> None:
     """Disabling hides the field everywhere; stored values stay and come back when re-enabled."""
     async with db.transaction():
@@ -145,6 +161,7 @@ async def set_enabled(actor: Actor, field_id: int, enabled: bool) -> None:
                            before={"enabled": before["enabled"]}, after={"enabled": enabled}, summary=before["code"])
 
 
+@_changes_catalogue
 async def move(actor: Actor, field_id: int, direction: str) -> None:
     """Move a field one place up or down within its section (renumbers the section 10, 20, 30 …)."""
     async with db.transaction():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.core import db
+from app.core import cache, db
 from app.core.i18n import current_locale, gettext as _, lazy as L
 
 SECTIONS = {"basic": L("Basic"), "contact": L("Contact"), "education": L("Education"), "work": L("Work"),
@@ -92,9 +92,21 @@ async def custom_fields(include_disabled: bool = False) -> list[dict]:
     return await db.fetch(sql)
 
 
+CATALOGUE_TTL = 30  # seconds; every records page reads the catalogue, custom fields change rarely
+
+
 async def catalogue() -> list[FieldSpec]:
-    """Built-in fields, then enabled custom fields, labels in the current language."""
-    english = current_locale.get() == "en"
+    """Built-in fields, then enabled custom fields, labels in the current language. Shared for
+    CATALOGUE_TTL (dropped at once in this process when an admin changes a field)."""
+    locale = current_locale.get()
+    return await cache.cached(("rec.catalogue", locale), CATALOGUE_TTL, lambda: _build_catalogue(locale == "en"))
+
+
+def forget_catalogue() -> None:
+    cache.forget_prefix("rec.catalogue")
+
+
+async def _build_catalogue(english: bool) -> list[FieldSpec]:
     specs = _builtin()
     for row in await custom_fields():
         specs.append(FieldSpec(

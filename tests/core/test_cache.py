@@ -57,3 +57,18 @@ async def test_ttl_factor_zero_disables_caching(monkeypatch):
         return len(calls)
 
     assert [await cache.cached("z", 60, compute) for _ in range(3)] == [1, 2, 3]
+
+
+@pytest.mark.req("NFR-01")
+async def test_forget_prefix_drops_only_that_family(caching):
+    calls = []
+
+    async def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert await cache.cached(("a", 1), 60, compute) == 1
+    assert await cache.cached(("b", 1), 60, compute) == 2
+    cache.forget_prefix("a")
+    assert await cache.cached(("a", 1), 60, compute) == 3  # recomputed
+    assert await cache.cached(("b", 1), 60, compute) == 2  # kept
