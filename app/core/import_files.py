@@ -268,23 +268,24 @@ def header_text(col) -> str:
     return f"{col.label} *" if col.required else str(col.label)
 
 
-def _norm(text: Any) -> str:
+def normalize_header(text: Any) -> str:
     text = re.sub(r"[（(].*?[)）]", "", str(text))
     return re.sub(r"[\s*＊_\-:：]+", "", text).lower()
 
 
-def _names(col) -> set[str]:
+def column_names(col) -> set[str]:
+    """Every header text that names this column: key, label in each language, aliases (normalised)."""
     msgid = str.__str__(col.label)
     names = {col.key, msgid, *col.aliases, *(translations(loc).gettext(msgid) for loc in LOCALES)}
-    return {_norm(n) for n in names}
+    return {normalize_header(n) for n in names}
 
 
 def auto_mapping(spec, headers: list[str]) -> dict[str, int | None]:
     """Column key → header index, matching the header text to the column's key or label (any language)."""
     mapping: dict[str, int | None] = {c.key: None for c in spec.columns}
-    normalized = [_norm(h) for h in headers]
+    normalized = [normalize_header(h) for h in headers]
     for col in spec.columns:
-        names = _names(col)
+        names = column_names(col)
         mapping[col.key] = next((i for i, h in enumerate(normalized) if h in names and i not in mapping.values()),
                                 None)
     return mapping

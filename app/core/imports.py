@@ -17,6 +17,8 @@ import importlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -132,6 +134,34 @@ def spec_for(kind: str, actor: Actor) -> ImportSpec:
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"$n": str(value)}
+    raise TypeError(f"cannot store {type(value).__name__} in an import row")
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) == 1:
+        (tag, text), = value.items()
+        if tag == "$d":
+            return date.fromisoformat(text)
+        if tag == "$dt":
+            return datetime.fromisoformat(text)
+        if tag == "$n":
+            return Decimal(text)
+    return value
+
+
+def _parsed_values(data: dict) -> dict | None:
+    """The values parsed at validation (kept in the row), so the commit does not parse every cell again."""
+    stored = data.get("parsed")
+    return None if stored is None else {k: _decode_value(v) for k, v in stored.items()}
 
 
 # --- template and upload ------------------------------------------------------------------------
@@ -282,12 +312,21 @@ async def _chunk_after(batch_id: int, after_id: int, status: str | None = None, 
 
 async def _evaluate(spec: ImportSpec, mapping: dict, rows: list[dict], ctx: ImportContext,
                     seen: dict | None) -> list[tuple[dict, dict, dict]]:
-    """Parse a chunk of rows, check in-file duplicates (when `seen`), then the spec's database checks."""
+    """Parse a chunk of rows (at commit: take the values parsed at validation), check in-file duplicates
+    (when `seen`), then the spec's database checks."""
     results = []
     for row in rows:
-        values, errors = files.parse_row(spec, mapping, _json(row["data"]), ctx)
+        data = _json(row["data"])
+        parsed = None if seen is not None else _parsed_values(data)
+        if parsed is not None:
+            values, errors = parsed, {}
+        else:
+            values, errors = files.parse_row(spec, mapping, data, ctx)
         if seen is not None:
             files.check_duplicates(spec, row["row_no"], values, errors, seen)
+            # before validate_row rewrites them (names → codes): the commit validates these again
+            data["parsed"] = {k: _encode_value(v) if isinstance(v, (date, Decimal)) else v for k, v in values.items()}
+            row["data"] = data
         results.append((row, values, errors))
     if spec.prepare:
         await spec.prepare([v for _r, v, _e in results], ctx)
@@ -489,22 +528,42 @@ async def _import_rows(spec: ImportSpec, batch: dict, actor: Actor, ctx: jobs.Jo
     done = total - await db.fetchval("SELECT count(*) FROM import_row WHERE batch = $1 AND status = 'ok'", batch["id"])
     size, after = (COMMIT_CHUNK if spec.create_many else CHUNK), 0
     # Every row of a chunk leaves status 'ok' (or the job fails), so the next chunk starts after it.
-    while rows := await _chunk_after(batch["id"], after, "ok", size):
-        after = rows[-1]["id"]
-        results = await _evaluate(spec, mapping, rows, evaluation, None)
+
+    async def evaluated(chunk: list[dict]) -> tuple[list, list]:
+        results = await _evaluate(spec, mapping, chunk, evaluation, None)
         # Checked again now: a record saved since the validation is a duplicate too (skipped unless the
         # admin chose for that same match).
-        matches = await _duplicates(spec, results, evaluation)
-        if spec.create_many:
-            try:
-                await _apply_chunk(spec, actor, results, matches, evaluation)
-            except (Invalid, Conflict, asyncpg.IntegrityConstraintViolationError, asyncpg.DataError):
-                await _apply_rows(spec, actor, results, matches)  # find the refused row(s)
-        else:
-            await _apply_rows(spec, actor, results, matches)
+        return results, await _duplicates(spec, results, evaluation)
+
+    rows = await _chunk_after(batch["id"], after, "ok", size)
+    pending = asyncio.ensure_future(evaluated(rows)) if rows else None
+    while pending is not None:
+        results, matches = await pending
+        after = rows[-1]["id"]
+        # The next chunk is read and checked while this one is written: Python works while PostgreSQL does.
+        # In-file duplicates were refused at validation, so a row cannot depend on the chunk before it.
+        next_rows = await _chunk_after(batch["id"], after, "ok", size)
+        pending = asyncio.ensure_future(evaluated(next_rows)) if next_rows else None
+        try:
+            await _write_chunk(spec, actor, results, matches, evaluation)
+        except BaseException:
+            if pending is not None:
+                pending.cancel()
+            raise
         done += len(rows)
+        rows = next_rows
         if ctx is not None:
             await ctx.progress(done, total, _("%(done)s of %(total)s rows processed", done=done, total=total))
+
+
+async def _write_chunk(spec: ImportSpec, actor: Actor, results: list, matches: list, evaluation: ImportContext) -> None:
+    if spec.create_many:
+        try:
+            await _apply_chunk(spec, actor, results, matches, evaluation)
+        except (Invalid, Conflict, asyncpg.IntegrityConstraintViolationError, asyncpg.DataError):
+            await _apply_rows(spec, actor, results, matches)  # find the refused row(s)
+    else:
+        await _apply_rows(spec, actor, results, matches)
 
 
 async def _finish_commit(spec: ImportSpec, batch_id: int) -> dict:
@@ -518,7 +577,8 @@ async def _finish_commit(spec: ImportSpec, batch_id: int) -> dict:
         for col in spec.columns:  # e.g. initial passwords: not kept once the users exist
             if col.sensitive and mapping.get(col.key) is not None:
                 await db.execute("UPDATE import_row SET data = jsonb_set(data, ARRAY['cells', $2::text], "
-                                 "'null'::jsonb) WHERE batch = $1", batch_id, str(mapping[col.key]))
+                                 "'null'::jsonb) #- ARRAY['parsed', $3::text] WHERE batch = $1",
+                                 batch_id, str(mapping[col.key]), col.key)
         counts = await db.fetchrow("SELECT imported_count, error_count FROM import_batch WHERE id = $1", batch_id)
         result = {"imported": counts["imported_count"], "errors": counts["error_count"]}
         if batch["created_by"]:

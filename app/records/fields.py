@@ -14,6 +14,8 @@ KINDS = {"text": L("Text"), "number": L("Number"), "date": L("Date"), "select": 
          "multiselect": L("Multiple choice from dictionary"), "file": L("File")}
 PERSON_KINDS = {"alumni": L("Alumni"), "student": L("Student"), "staff": L("Staff")}
 SECRECY = {0: L("Public"), 1: L("Internal"), 2: L("Confidential"), 3: L("Secret")}
+ID_TYPES = {"resident": L("Resident ID card"), "passport": L("Passport"), "hk_macao": L("Hong Kong/Macao permit"),
+            "taiwan": L("Taiwan permit"), "other": L("Other ID")}
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,13 @@ class FieldSpec:
 def _builtin() -> list[FieldSpec]:
     kinds = tuple((k, str(v)) for k, v in PERSON_KINDS.items())
     secrecy = tuple((str(k), str(v)) for k, v in SECRECY.items())
+    id_types = tuple((k, str(v)) for k, v in ID_TYPES.items())
     return [
         FieldSpec("name", _("Name"), sql="p.name", mask="name", required=True, sortable=True, list_default=True),
         FieldSpec("kind", _("Type"), kind="select", sql="p.kind", choices=kinds, list_default=True),
         FieldSpec("gender", _("Gender"), kind="select", dict_type="gender", sql="p.gender", list_default=True),
         FieldSpec("birthday", _("Birthday"), kind="date", sql="p.birthday", sortable=True),
+        FieldSpec("id_type", _("ID type"), kind="select", sql="p.id_type", choices=id_types),
         FieldSpec("id_number", _("ID number"), sql="p.id_number", mask="id_number"),
         FieldSpec("ethnicity", _("Ethnicity"), kind="select", dict_type="ethnicity", sql="p.ethnicity"),
         FieldSpec("political_status", _("Political status"), kind="select", dict_type="political_status",

@@ -105,8 +105,8 @@ def _parser(spec: fields.FieldSpec):
     if spec.code == "id_number":
         return _id_number
     if spec.choices:
-        msgids = ({k: str.__str__(v) for k, v in fields.PERSON_KINDS.items()} if spec.code == "kind" else
-                  {str(k): str.__str__(v) for k, v in fields.SECRECY.items()})
+        fixed = {"kind": fields.PERSON_KINDS, "id_type": fields.ID_TYPES}.get(spec.code, fields.SECRECY)
+        msgids = {str(k): str.__str__(v) for k, v in fixed.items()}
         return _fixed(spec.choices, msgids)
     return {"date": as_date, "year": _year, "bool": _bool, "number": _number, "multiselect": as_list}.get(
         spec.kind, as_text(max_length=LENGTHS.get(spec.code, 200)))

@@ -131,6 +131,17 @@ async def _drop(actor: Actor, section: str, table: str, other_id: int, batch: in
     return len(rows)
 
 
+async def _move_login(actor: Actor, survivor: dict, other: dict, batch: int) -> None:
+    """The alumnus' login account follows the surviving record when that one has none (else the survivor
+    keeps its own). Logged as two field changes, so rolling the merge back relinks it."""
+    if not other.get("user") or survivor.get("user"):
+        return
+    await db.execute('UPDATE rec_person SET "user" = NULL WHERE id = $1', other["id"])
+    await changes.log_fields(actor, other["id"], "merge", {"user": other["user"]}, {"user": None}, batch=batch)
+    await db.execute('UPDATE rec_person SET "user" = $2 WHERE id = $1', survivor["id"], other["user"])
+    await changes.log_fields(actor, survivor["id"], "merge", {"user": None}, {"user": other["user"]}, batch=batch)
+
+
 async def merge(actor: Actor, survivor_id: int, other_id: int, take_other: list[str]) -> int:
     """Merge `other` into `survivor`, taking the listed fields' values from `other`; returns the batch id."""
     if survivor_id == other_id:
@@ -171,6 +182,7 @@ async def merge(actor: Actor, survivor_id: int, other_id: int, take_other: list[
         await _move(actor, "tag", "rec_person_tag", other_id, survivor_id, batch)
         for section, table in MOVED:
             await _move(actor, section, table, other_id, survivor_id, batch)
+        await _move_login(actor, survivor, other, batch)
         await db.execute("UPDATE rec_person SET status = 'merged', merged_into = $2, updated_at = now(),"
                          " updated_by = $3 WHERE id = $1", other_id, survivor_id, actor.id)
         await changes.log_fields(actor, other_id, "merge", {"status": other["status"], "merged_into": None},

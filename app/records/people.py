@@ -109,3 +109,17 @@ async def read_custom_file(actor: Actor, person_id: int, code: str) -> tuple[dic
             or not value.get("key") or not storage().exists(value["key"]):
         raise service.NotFound(code)
     return value, storage().get(value["key"])
+
+
+async def delete_file(actor: Actor, person_id: int, file_id: int) -> dict:
+    """Removes the archive entry; the stored blob stays so rolling the change back restores the file."""
+    async with db.transaction():
+        person = await service.get_raw(actor, person_id)
+        row = await db.fetchrow("DELETE FROM rec_file WHERE id = $1 AND person = $2 RETURNING *", file_id, person_id)
+        if row is None:
+            raise service.NotFound(file_id)
+        old = {k: row[k] for k in ("kind", "title", "storage_key", "filename", "content_type", "size")}
+        await changes.log_row(actor, person_id, "manual", "file", file_id, old, None)
+        await audit.record(actor, "delete", "rec_file", file_id, before=old, org_id=person["org"],
+                           summary=person["name"])
+    return row

@@ -434,6 +434,14 @@ def describe(tree: dict, specs: dict[str, FieldSpec], choices: dict | None = Non
     return text(tree) or _("All records")
 
 
+async def summary(stored_tree: dict | str | None) -> str:
+    """The human reading of a stored query (smart tags, saved queries) with labels instead of codes."""
+    if not stored_tree:
+        return ""
+    tree, specs = normalize(stored_tree), await fields.by_code()
+    return describe(tree, specs, await choices_for(tree, specs))
+
+
 async def choices_for(tree: dict, specs: dict[str, FieldSpec]) -> dict[str, list[tuple[str, str]]]:
     """Option lists for the select-like fields used in the tree (builder value boxes)."""
     used: set[str] = set()

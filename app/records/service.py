@@ -16,6 +16,7 @@ from app.core.masking import shown
 from app.core.pagination import Page, PageRequest
 from app.core.permissions import PermissionDenied
 from app.records import changes
+from app.records.fields import ID_TYPES
 
 PERSON_FIELDS = ("kind", "name", "gender", "birthday", "id_type", "id_number", "phone", "email", "wechat", "ethnicity",
                  "political_status", "native_region", "region", "address", "industry", "employer", "job_title",
@@ -245,6 +246,10 @@ def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
             values[key] = (values[key] or "").strip() or None
     if values.get("id_number"):
         values["id_number"] = values["id_number"].upper()
+    if "id_type" in values:
+        values["id_type"] = values["id_type"] or "resident"
+        if values["id_type"] not in ID_TYPES:
+            raise Invalid("id_type", _("Choose an ID type from the list."))
     if "name" in values:
         values["name"] = (values["name"] or "").strip()
         if not values["name"]:

@@ -153,6 +153,10 @@ def source_form(data: dict) -> Form:
               help=L("SQL sources: one SELECT; name the columns like the import template (AS name, AS college).")),
         Field("folder", L("Folder"), max_length=300,
               help=L("CSV folders: a folder inside the sync directory; processed files move to done/ or failed/.")),
+        Field("column_map", L("Column mapping"), "textarea", max_length=3000,
+              placeholder="XM = name\nSFZH = id_number",
+              help=L("One line per source column whose name differs from the import template: source column = "
+                     "field (its key or template header).")),
         Field("every_minutes", L("Run every (minutes)"), "int", required=True, min_value=5, max_value=60 * 24 * 31),
         Field("on_duplicate", L("Rows matching an existing record"), "select", required=True,
               choices=[(k, v) for k, v in ON_DUPLICATE.items()]),
@@ -165,7 +169,45 @@ def form_data_of(row: dict) -> dict:
     config = _json(row["config"])
     return {"name": row["name"], "kind": row["kind"], "dsn": config.get("dsn", ""), "query": config.get("query", ""),
             "folder": config.get("folder", ""), "every_minutes": str(row["every_minutes"]),
-            "on_duplicate": config.get("on_duplicate", "skip"), "enabled": "on" if row["enabled"] else ""}
+            "on_duplicate": config.get("on_duplicate", "skip"), "enabled": "on" if row["enabled"] else "",
+            "column_map": "\n".join(f"{src} = {key}" for src, key in (config.get("column_map") or {}).items())}
+
+
+async def _alumni_spec() -> imports.ImportSpec:
+    from app.records.import_spec import ALUMNI  # the import spec imports this module's neighbours
+
+    return await imports.ready(ALUMNI)
+
+
+async def parse_column_map(text: str) -> dict[str, str]:
+    """"source column = field" lines → {source column: import column key}; Invalid on an unknown field."""
+    spec = await _alumni_spec()
+    names = {name: col.key for col in spec.columns for name in files.column_names(col)}
+    out: dict[str, str] = {}
+    for number, line in enumerate((text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        source, _sep, target = (part.strip() for part in line.partition("="))
+        if not source or not target:
+            raise Invalid("column_map", _("Line %(n)s: write it as source column = field.", n=number))
+        key = names.get(files.normalize_header(target))
+        if key is None:
+            raise Invalid("column_map", _("Line %(n)s: %(field)s is not a field of the alumni import.", n=number,
+                                          field=target))
+        out[source] = key
+    return out
+
+
+def mapping_for(spec: imports.ImportSpec, headers: list[str], column_map: dict[str, str]) -> dict[str, int | None]:
+    """The usual header matching, then the source's own lines on top (a mapped column serves one field only)."""
+    mapping = files.auto_mapping(spec, headers)
+    index = {files.normalize_header(h): i for i, h in enumerate(headers)}
+    for source, key in column_map.items():
+        i = index.get(files.normalize_header(source))
+        if i is not None and key in mapping:
+            mapping = {k: (None if v == i else v) for k, v in mapping.items()}
+            mapping[key] = i
+    return mapping
 
 
 def _config(cleaned: dict, stored: dict | None) -> dict:
@@ -210,6 +252,7 @@ async def get_source(source_id: int) -> dict:
 async def save_source(actor: Actor, source_id: int | None, cleaned: dict) -> int:
     """Create or update a source; Invalid(field, message) when its configuration is unusable."""
     config = _config(cleaned, (await get_source(source_id))["config"] if source_id else None)
+    config["column_map"] = await parse_column_map(cleaned.get("column_map") or "")
     values = (cleaned["name"], cleaned["kind"], json.dumps(config, ensure_ascii=False), cleaned["every_minutes"],
               bool(cleaned.get("enabled")), actor.id)
     creating = not source_id
@@ -284,9 +327,11 @@ async def run_source(source_id: int, ctx: jobs.JobContext | None = None, user_id
                 await chunk.finish(False)
                 continue
             try:
+                mapping = mapping_for(await _alumni_spec(), chunk.sheet.headers,
+                                      source["config"].get("column_map") or {})
                 batch = await imports.import_now(ALUMNI, f"{source['name']}: {chunk.name}"[:200], chunk.sheet, actor,
                                                  duplicate_choice=source["config"].get("on_duplicate", "skip"),
-                                                 ctx=ctx)
+                                                 mapping=mapping, ctx=ctx)
             except Invalid as exc:
                 notes.append(f"{chunk.name}: {exc.message}")
                 await chunk.finish(False)

@@ -38,11 +38,10 @@ async def _form(request: Request, data: dict, tag: dict | None = None, errors: d
                 status: int = 200) -> Response:
     who = actor(request)
     saved = await saved_queries.saved_queries(who)
-    specs = await fields.by_code()
     return await render(request, "records/tag_form.html", data=data, tag=tag, errors=errors or {}, status=status,
                         kinds=tags.KINDS, colors=tags.COLORS, saved=saved,
                         orgs=await org_service.flat(request.scope["user"].scope), whole_school=who.scope.all,
-                        summary=query.describe(query.normalize(tag["query"]), specs) if tag and tag["query"] else "")
+                        summary=await query.summary(tag["query"]) if tag else "")
 
 
 @get(f"{BASE}/new", guards=GUARD)
@@ -65,8 +64,7 @@ async def tag_create(request: Request) -> Response:
 async def tag_detail(request: Request, tag_id: int) -> Response:
     tag = await _tag(request, tag_id)
     page = await tags.members(actor(request), tag_id, PageRequest.from_query(request.query_params))
-    specs = await fields.by_code()
-    summary = query.describe(query.normalize(tag["query"]), specs) if tag["query"] else ""
+    summary = await query.summary(tag["query"])
     return await render(request, "records/tag_members.html", tag=tag, page=page, summary=summary, block="results",
                         query_url=query_url(query.normalize(tag["query"])) if tag["query"] else "")
 

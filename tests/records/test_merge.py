@@ -59,6 +59,19 @@ async def test_merge_moves_sections_and_rolls_back_exactly(db):
     assert (await service.get_raw(SYSTEM, b))["status"] == "active"
 
 
+async def test_merge_moves_the_login_account_and_rollback_relinks_it(db):
+    a, b = await duplicate_pair()
+    login = await db.fetchval("SELECT id FROM app_user WHERE username = 'liaison'")
+    await db.execute('UPDATE rec_person SET "user" = $2 WHERE id = $1', b, login)
+    before = await snapshot()
+    batch = await merge.merge(SYSTEM, a, b, [])
+    assert await db.fetchval('SELECT "user" FROM rec_person WHERE id = $1', a) == login
+    assert await db.fetchval('SELECT "user" FROM rec_person WHERE id = $1', b) is None
+    await rollback.rollback_batch(SYSTEM, batch)
+    assert not diff(before, await snapshot())
+    assert await db.fetchval('SELECT "user" FROM rec_person WHERE id = $1', b) == login
+
+
 async def test_http_merge_form_and_scope(db, as_user):
     a, b = await duplicate_pair()
     client = await as_user("cs_admin")

@@ -18,7 +18,7 @@ async def create_source(client, **values) -> int:
     data = {"every_minutes": "60", "on_duplicate": "skip", "enabled": "on", **values,
             "_csrf_token": csrf_from(page.text)}
     response = await client.post("/admin/records/sources", data=data)
-    assert response.status_code == 303, response.text[:1000]
+    assert response.status_code == 303, response.text[response.text.find("<main"):][:3000]
     return await db.fetchval("SELECT max(id) FROM rec_source")
 
 
@@ -122,3 +122,27 @@ async def test_schedule_runs_due_sources(as_user, db, tmp_path, monkeypatch):
 async def test_sources_need_the_permission(as_user):
     client = await as_user("cs_admin")
     assert (await client.get("/admin/records/sources")).status_code == 403
+
+
+@pytest.mark.req("REC-09")
+async def test_csv_folder_with_the_sources_own_column_names(as_user, db, tmp_path, monkeypatch):
+    monkeypatch.setenv("TC_SYNC_DIR", str(tmp_path))
+    folder = tmp_path / "jwc"
+    folder.mkdir()
+    (folder / "x.csv").write_text("XM,XY,RXNF,SJH\n映射甲,CS,2011,13955551111\n", encoding="utf-8")
+    client = await as_user("hq")
+    page = await client.get("/admin/records/sources/new")
+    bad = await client.post("/admin/records/sources", data={
+        "_csrf_token": csrf_from(page.text), "name": "教务处", "kind": "csv_folder", "folder": "jwc",
+        "every_minutes": "60", "on_duplicate": "skip", "column_map": "XM = name\nSJH = shoe size"})
+    assert bad.status_code == 422 and "shoe size is not a field of the alumni import" in bad.text
+    assert "XM = name" in bad.text  # nothing typed is lost
+    source_id = await create_source(client, name="教务处", kind="csv_folder", folder="jwc",
+                                    column_map="XM = name\nXY = 院系\nRXNF = entry_year\nSJH = Mobile phone")
+    log = await run(client, source_id)
+    assert log["status"] == "done" and log["created"] == 1, log
+    row = await db.fetchrow("SELECT p.phone, e.entry_year FROM rec_person p JOIN rec_education e ON e.person = p.id"
+                            " WHERE p.name = '映射甲'")
+    assert row == {"phone": "13955551111", "entry_year": 2011}
+    edit = await client.get(f"/admin/records/sources/{source_id}")
+    assert "RXNF = entry_year" in edit.text

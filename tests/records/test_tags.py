@@ -141,6 +141,10 @@ async def test_smart_tag_recompute_adds_and_removes_members(db, as_user):
     assert await members() == {people["A"], people["B"]}  # computed on creation
     form = await client.get(f"/admin/records/tags/{tag_id}/edit")
     assert form.status_code == 200 and "Entry year is less than 2013" in form.text
+    cs_name = await db.fetchval("SELECT name FROM org_node WHERE id = $1", cs)
+    assert f"College equals {cs_name}" in form.text  # labels, not codes
+    detail = await client.get(f"/admin/records/tags/{tag_id}")
+    assert f"College equals {cs_name}" in detail.text
     tag = await db.fetchrow("SELECT member_count, computed_at FROM rec_tag WHERE id = $1", tag_id)
     assert tag["member_count"] == 2 and tag["computed_at"] is not None
 
