@@ -7,4 +7,5 @@ from piccolo.engine.postgres import PostgresEngine
 DB = PostgresEngine(config={"dsn": os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:54329/tongchuang")},
                     log_queries=False)
 
-APP_REGISTRY = AppRegistry(apps=["app.core.piccolo_app", "app.records.piccolo_app"])
+APP_REGISTRY = AppRegistry(apps=["app.core.piccolo_app", "app.records.piccolo_app", "app.points.piccolo_app",
+                                   "app.sms.piccolo_app", "app.mall.piccolo_app"])

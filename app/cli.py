@@ -1,4 +1,4 @@
-"""`python -m app up | serve | worker | migrate | seed | createadmin | backup | restore | smtp-sink | pg`."""
+"""`python -m app up | serve | worker | migrate | seed | createadmin | backup | restore | smtp-sink | pg | smsc`."""
 from __future__ import annotations
 
 import argparse
@@ -62,8 +62,12 @@ def _serve(with_worker: bool, with_sink: bool) -> None:
     children = []
     if with_sink and settings.dev:
         children.append(subprocess.Popen([sys.executable, "-m", "app", "smtp-sink"]))
+        # the demo SMS channel points at this local SMSC simulator (app/sms/demo.py)
+        children.append(subprocess.Popen([sys.executable, "-m", "app", "smsc", "--port", "2775",
+                                          "--receipt-delay-ms", "500"]))
     if with_worker:
         children.append(subprocess.Popen([sys.executable, "-m", "app", "worker"]))
+        children.append(subprocess.Popen([sys.executable, "-m", "app", "sms-dispatcher"]))
     from granian import Granian
     from granian.constants import Interfaces
 
@@ -101,6 +105,18 @@ def cmd_worker(_args) -> None:
     from app.core import jobs
 
     asyncio.run(_with_pool(jobs.worker_loop))
+
+
+def cmd_sms_dispatcher(_args) -> None:
+    """SMS outbox → channels (SMS-10); one active at a time, a second one waits as a standby."""
+    ensure_database()
+    import logging
+
+    from app.adapters.sms_channels.smsc_cli import run_fast
+    from app.sms import dispatcher
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_fast(_with_pool(dispatcher.run))  # uvloop when installed
 
 
 def cmd_smtp_sink(args) -> None:
@@ -154,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--with-sink", action="store_true")
     p.set_defaults(fn=cmd_serve)
     sub.add_parser("worker", help="background job worker").set_defaults(fn=cmd_worker)
+    sub.add_parser("sms-dispatcher", help="SMS outbox dispatcher").set_defaults(fn=cmd_sms_dispatcher)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(fn=cmd_migrate)
     p = sub.add_parser("seed", help="load demo data (idempotent)")
     p.add_argument("--users", type=int, default=0, help="extra generated users (for benchmarks)")
@@ -179,6 +196,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--apply", help="JSON file {msgid: zh_CN translation} to fill in")
     p.add_argument("--dump-missing", help="write untranslated zh_CN msgids to this JSON file")
     p.set_defaults(fn=cmd_i18n)
+    from app.adapters.sms_channels import smsc_cli  # `smsc`: local SMSC simulator (SMS-11)
+
+    smsc_cli.add_parser(sub)
     args = parser.parse_args(argv)
     args.fn(args)
 

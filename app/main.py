@@ -41,7 +41,7 @@ ROUTE_MODULES = [
     "app.support.h5_routes",
 ]
 # Business modules: every `<module>/*_routes.py` is loaded (one file per topic, no central list to edit).
-BUSINESS_MODULES = ["app.records"]
+BUSINESS_MODULES = ["app.records", "app.points", "app.sms", "app.mall"]
 
 
 def route_modules() -> list[str]:

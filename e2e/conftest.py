@@ -90,3 +90,15 @@ async def page(request, browser, live_server, db):
         except Exception:  # noqa: BLE001 - a screenshot is best effort
             pass
     await context.close()
+
+
+@pytest.fixture(params=["js", "nojs"])
+async def phone(request, browser, live_server, db):
+    """A WeChat phone (375 px) with JavaScript on and off: the alumni-page test runs once per mode."""
+    options = {**MODES["phone"], "java_script_enabled": request.param == "js"}
+    context = await browser.new_context(base_url=live_server, locale="zh-CN", **options)
+    context.set_default_timeout(15000)
+    pg = await context.new_page()
+    pg.mode = request.param  # type: ignore[attr-defined]
+    yield pg
+    await context.close()

@@ -26,3 +26,11 @@ async def submit(page, form_selector: str) -> None:
     """Press the form's primary submit button and wait for the next page to settle."""
     await page.click(f"{form_selector} button[type=submit].primary")
     await page.wait_for_load_state("networkidle")
+
+
+def zh(message: str, **variables) -> str:
+    """What the zh-CN browser shows for an English msgid (assert the user's text, not the source's)."""
+    from app.core.i18n import translations
+
+    text = translations("zh_CN").gettext(message)
+    return text % variables if variables else text

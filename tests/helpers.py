@@ -33,3 +33,23 @@ def xlsx(rows: list[list]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def first_page_gray(data: bytes, tmp_path):
+    """Page 1 of a PDF rasterised by poppler at 50 dpi, in grey levels (size and not-blank checks)."""
+    import subprocess
+
+    from PIL import Image
+
+    source = tmp_path / "doc.pdf"
+    source.write_bytes(data)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(source), str(tmp_path / "page")],
+                   check=True, capture_output=True)
+    (png,) = tmp_path.glob("page*.png")
+    with Image.open(png) as image:
+        return image.convert("L")
+
+
+def dark_pixels(gray) -> int:
+    """Pixels that are not (nearly) white: a blank page has none."""
+    return sum(1 for value in gray.tobytes() if value < 200)  # one byte per pixel in mode L

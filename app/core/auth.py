@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from user_agents import parse as parse_ua
 
 from app.config import get_settings
-from app.core import db, settings_store
+from app.core import db, events, settings_store
 from app.core.i18n import current_locale, pick_locale
 from app.core.permissions import CurrentUser, Scope
 from app.core.security import hash_password, new_token, token_hash, verify_password
@@ -144,6 +144,7 @@ async def authenticate(username: str, password: str, ip: str, ua: str) -> int:
         raise LoginRefused("disabled")
     await _log(username, row["id"], ip, ua, True, "ok")
     await db.execute("UPDATE app_user SET last_login_at = now() WHERE id = $1", row["id"])
+    await events.publish("user.logged_in", user_id=row["id"])
     return row["id"]
 
 

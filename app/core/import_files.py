@@ -305,9 +305,16 @@ def check_mapping(spec, headers: list[str], mapping: dict) -> dict[str, int | No
     return clean
 
 
-def _is_example(spec, raw: dict) -> bool:
+def _is_example(spec, mapping: dict, cells: list) -> bool:
+    """The template's example row left in the file (every example value present); stops at the first
+    difference, as it runs for every row."""
     examples = [(c.key, c.example) for c in spec.columns if c.example]
-    return bool(examples) and all(str(raw.get(k) or "").lower() == ex.lower() for k, ex in examples)
+    for key, example in examples:
+        index = mapping.get(key)
+        raw = cells[index] if index is not None and index < len(cells) else None
+        if str(raw or "").lower() != example.lower():
+            return False
+    return bool(examples)
 
 
 def parse_row(spec, mapping: dict, data: dict, ctx) -> tuple[dict, dict]:
@@ -331,7 +338,7 @@ def parse_row(spec, mapping: dict, data: dict, ctx) -> tuple[dict, dict]:
                 errors[col.key] = exc.message if isinstance(exc, Invalid) else str(exc)
     if formulas - {i for i in mapping.values() if i is not None}:
         errors[ROW] = _("Formulas are not accepted: type the value itself.")
-    if _is_example(spec, {k: cells[i] for k, i in mapping.items() if i is not None and i < len(cells)}):
+    if _is_example(spec, mapping, cells):
         errors[ROW] = _("This is the template's example row; replace or delete it.")
     return values, errors
 

@@ -17,8 +17,6 @@ import importlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -134,34 +132,6 @@ def spec_for(kind: str, actor: Actor) -> ImportSpec:
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
-
-
-def _encode_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"$dt": value.isoformat()}
-    if isinstance(value, date):
-        return {"$d": value.isoformat()}
-    if isinstance(value, Decimal):
-        return {"$n": str(value)}
-    raise TypeError(f"cannot store {type(value).__name__} in an import row")
-
-
-def _decode_value(value: Any) -> Any:
-    if isinstance(value, dict) and len(value) == 1:
-        (tag, text), = value.items()
-        if tag == "$d":
-            return date.fromisoformat(text)
-        if tag == "$dt":
-            return datetime.fromisoformat(text)
-        if tag == "$n":
-            return Decimal(text)
-    return value
-
-
-def _parsed_values(data: dict) -> dict | None:
-    """The values parsed at validation (kept in the row), so the commit does not parse every cell again."""
-    stored = data.get("parsed")
-    return None if stored is None else {k: _decode_value(v) for k, v in stored.items()}
 
 
 # --- template and upload ------------------------------------------------------------------------
@@ -312,21 +282,12 @@ async def _chunk_after(batch_id: int, after_id: int, status: str | None = None, 
 
 async def _evaluate(spec: ImportSpec, mapping: dict, rows: list[dict], ctx: ImportContext,
                     seen: dict | None) -> list[tuple[dict, dict, dict]]:
-    """Parse a chunk of rows (at commit: take the values parsed at validation), check in-file duplicates
-    (when `seen`), then the spec's database checks."""
+    """Parse a chunk of rows, check in-file duplicates (when `seen`), then the spec's database checks."""
     results = []
     for row in rows:
-        data = _json(row["data"])
-        parsed = None if seen is not None else _parsed_values(data)
-        if parsed is not None:
-            values, errors = parsed, {}
-        else:
-            values, errors = files.parse_row(spec, mapping, data, ctx)
+        values, errors = files.parse_row(spec, mapping, _json(row["data"]), ctx)
         if seen is not None:
             files.check_duplicates(spec, row["row_no"], values, errors, seen)
-            # before validate_row rewrites them (names → codes): the commit validates these again
-            data["parsed"] = {k: _encode_value(v) if isinstance(v, (date, Decimal)) else v for k, v in values.items()}
-            row["data"] = data
         results.append((row, values, errors))
     if spec.prepare:
         await spec.prepare([v for _r, v, _e in results], ctx)
@@ -577,8 +538,7 @@ async def _finish_commit(spec: ImportSpec, batch_id: int) -> dict:
         for col in spec.columns:  # e.g. initial passwords: not kept once the users exist
             if col.sensitive and mapping.get(col.key) is not None:
                 await db.execute("UPDATE import_row SET data = jsonb_set(data, ARRAY['cells', $2::text], "
-                                 "'null'::jsonb) #- ARRAY['parsed', $3::text] WHERE batch = $1",
-                                 batch_id, str(mapping[col.key]), col.key)
+                                 "'null'::jsonb) WHERE batch = $1", batch_id, str(mapping[col.key]))
         counts = await db.fetchrow("SELECT imported_count, error_count FROM import_batch WHERE id = $1", batch_id)
         result = {"imported": counts["imported_count"], "errors": counts["error_count"]}
         if batch["created_by"]:

@@ -2,19 +2,7 @@
 log entry — with JavaScript on (htmx swaps the results) and off (plain pages)."""
 import pytest
 
-from e2e.conftest import MODES
 from e2e.helpers import log_in
-
-
-@pytest.fixture(params=["js", "nojs"])
-async def phone(request, browser, live_server, db):
-    options = {**MODES["phone"], "java_script_enabled": request.param == "js"}
-    context = await browser.new_context(base_url=live_server, locale="zh-CN", **options)
-    context.set_default_timeout(15000)
-    pg = await context.new_page()
-    pg.mode = request.param
-    yield pg
-    await context.close()
 
 
 @pytest.mark.req("REC-18")

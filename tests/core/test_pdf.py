@@ -2,19 +2,18 @@
 import asyncio
 import io
 import socket
-import subprocess
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from PIL import Image
 from pypdf import PdfReader
 
 from app.core import pdf
 from app.core.web import environment
 from app.core.audit import Actor
 from app.support import printing
+from tests.helpers import dark_pixels, first_page_gray
 
 A4 = (595.28, 841.89)  # points
 
@@ -37,16 +36,10 @@ def _fonts(reader: PdfReader) -> set[str]:
 
 
 def _non_white_pixels(data: bytes, tmp_path: Path) -> int:
-    """Rasterise page 1 with poppler and count the pixels that are not (nearly) white."""
-    source = tmp_path / "doc.pdf"
-    source.write_bytes(data)
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(source), str(tmp_path / "page")],
-                   check=True, capture_output=True)
-    (png,) = tmp_path.glob("page*.png")
-    with Image.open(png) as image:
-        gray = image.convert("L")
-        assert abs(gray.width - A4[0] / 72 * 50) <= 1 and abs(gray.height - A4[1] / 72 * 50) <= 1
-        return sum(1 for value in gray.tobytes() if value < 200)  # one byte per pixel in mode L
+    """Rasterise page 1 and count the pixels that are not (nearly) white; the page must be A4."""
+    gray = first_page_gray(data, tmp_path)
+    assert abs(gray.width - A4[0] / 72 * 50) <= 1 and abs(gray.height - A4[1] / 72 * 50) <= 1
+    return dark_pixels(gray)
 
 
 @pytest.mark.req("NFR-08")

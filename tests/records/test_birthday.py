@@ -87,8 +87,14 @@ async def test_feb_29_birthdays_are_greeted_on_feb_28_of_common_years(db):
     assert birthday.birthdays_of(date(2028, 2, 28)) == [(2, 28)]
 
 
-async def test_settings_page_validates_and_shows_sms_as_unavailable(as_user, db):
+async def test_settings_page_validates_and_shows_sms_as_unavailable(as_user, db, monkeypatch):
+    from app.core import notify
+
     client = await as_user("admin")
+    installed = await client.get(PAGE)  # the SMS module provides the channel
+    assert 'name="channels" value="sms"' in installed.text
+    assert "Unavailable: no SMS channel is configured" not in installed.text
+    monkeypatch.delitem(notify._senders, "sms")  # a deployment without the SMS module
     page = await client.get(PAGE)
     assert page.status_code == 200 and "Unavailable: no SMS channel is configured" in page.text
     refused = await post_form(client, PAGE, PAGE, {"enabled": "on", "channels": ["sms"], "hour": "9"})

@@ -1,0 +1,41 @@
+"""Cash payment adapter (MALL-06). The interface is what a real provider (WeChat Pay, Alipay) needs:
+`start` returns the URL the buyer is sent to, `verify_callback` checks the provider's signed
+notification and returns what was paid. LocalPayment is the built-in provider for development and
+demos: its own pay page (app/mall/pay_routes.py) posts back a callback signed with the site secret."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from app.core.security import sign, unsign
+
+CALLBACK_PURPOSE = "mall.pay.callback"
+CALLBACK_MAX_AGE = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Paid:
+    order_id: int
+    amount: int  # fen
+    provider_ref: str
+
+
+class LocalPayment:
+    name = "local"
+
+    def start(self, order_id: int, amount: int) -> str:
+        """Where to send the buyer: the local pay page."""
+        return f"/pay/local/{order_id}"
+
+    def callback_token(self, order_id: int, amount: int) -> str:
+        """What the local "provider" signs when the buyer presses Pay (a real one signs with its key)."""
+        return sign(CALLBACK_PURPOSE, {"order": order_id, "amount": amount, "ref": "LP" + secrets.token_hex(8)})
+
+    def verify_callback(self, token: str) -> Paid:
+        """Raises security.TokenInvalid / TokenExpired for forged or stale callbacks."""
+        data = unsign(CALLBACK_PURPOSE, token, max_age=CALLBACK_MAX_AGE)
+        return Paid(int(data["order"]), int(data["amount"]), str(data["ref"]))
+
+
+def provider() -> LocalPayment:
+    return LocalPayment()

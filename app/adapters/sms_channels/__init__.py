@@ -1,0 +1,14 @@
+"""SMS channels: SMPP 3.4 client, JSON HTTP provider client, and a local SMSC simulator (SMS-04, SMS-11).
+
+Public interface: `base` (OutboundSms, SubmitResult, Receipt, MoMessage, SmsChannel, make_channel) and
+`encoding` (split, segment_count, MAX_CHARS). No database, no UI here.
+"""
+from app.adapters.sms_channels.base import (  # noqa: F401
+    ChannelUnavailable,
+    MoMessage,
+    OutboundSms,
+    Receipt,
+    SmsChannel,
+    SubmitResult,
+    make_channel,
+)

@@ -1,0 +1,89 @@
+"""Points rules and tasks admin (MALL-01): list, create, edit, enable/disable, delete (confirmed)."""
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+
+from app.core import sqlfilter
+from app.core.i18n import gettext as _
+from app.core.pagination import PageRequest
+from app.core.permissions import requires
+from app.core.web import actor, confirm_page, form_data, redirect, render, submit
+from app.points import rules
+
+GUARD = [requires("pts.rule.edit")]
+BASE = "/admin/points/rules"
+
+
+async def _load(rule_id: int) -> dict:
+    try:
+        return await rules.get_rule(rule_id)
+    except rules.NotFound:
+        raise NotFoundException() from None
+
+
+@get(BASE, guards=GUARD)
+async def rule_list(request: Request) -> Response:
+    page = await rules.list_rules(sqlfilter.text(request.query_params, "q"), PageRequest.from_query(request.query_params))
+    return await render(request, "points/rules.html", page=page, block="results")
+
+
+async def _form_page(request: Request, form, rule: dict | None = None, status: int = 200) -> Response:
+    return await render(request, "points/rule_form.html", form=form, rule=rule, status=status)
+
+
+@get(f"{BASE}/new", guards=GUARD)
+async def rule_new(request: Request) -> Response:
+    return await _form_page(request, rules.rule_form({"enabled": "on", "points": 10, "sort": 0}))
+
+
+@post(BASE, guards=GUARD)
+async def rule_create(request: Request) -> Response:
+    form = rules.rule_form(await form_data(request))
+    done = await submit(request, form, lambda cleaned: rules.create_rule(actor(request), cleaned), BASE,
+                        _("Rule created."))
+    return done or await _form_page(request, form, status=422)
+
+
+@get(f"{BASE}/{{rule_id:int}}", guards=GUARD)
+async def rule_edit(request: Request, rule_id: int) -> Response:
+    rule = await _load(rule_id)
+    data = {**rule, "enabled": "on" if rule["enabled"] else ""}
+    return await _form_page(request, rules.rule_form(data, creating=False), rule)
+
+
+@post(f"{BASE}/{{rule_id:int}}", guards=GUARD)
+async def rule_update(request: Request, rule_id: int) -> Response:
+    rule = await _load(rule_id)
+    form = rules.rule_form(await form_data(request), creating=False)
+    done = await submit(request, form, lambda cleaned: rules.update_rule(actor(request), rule_id, cleaned), BASE,
+                        _("Rule saved."))
+    return done or await _form_page(request, form, rule, status=422)
+
+
+@post(f"{BASE}/{{rule_id:int}}/toggle", guards=GUARD)
+async def rule_toggle(request: Request, rule_id: int) -> Response:
+    rule = await _load(rule_id)
+    await rules.set_enabled(actor(request), rule_id, not rule["enabled"])
+    return redirect(request, BASE, _("Rule disabled.") if rule["enabled"] else _("Rule enabled."))
+
+
+@get(f"{BASE}/{{rule_id:int}}/delete", guards=GUARD)
+async def rule_delete_confirm(request: Request, rule_id: int) -> Response:
+    rule = await _load(rule_id)
+    return await confirm_page(request, _("Delete rule"),
+                              _("Delete the rule “%(name)s” (%(action)s)? Modules awarding this action get no more "
+                                "points; points already awarded stay.", name=rule["name"], action=rule["action"]),
+                              f"{BASE}/{rule_id}/delete", BASE)
+
+
+@post(f"{BASE}/{{rule_id:int}}/delete", guards=GUARD)
+async def rule_delete(request: Request, rule_id: int) -> Response:
+    try:
+        await rules.delete_rule(actor(request), rule_id)
+    except rules.NotFound:
+        raise NotFoundException() from None
+    return redirect(request, BASE, _("Rule deleted."))
+
+
+ROUTES = [rule_list, rule_new, rule_create, rule_edit, rule_update, rule_toggle, rule_delete_confirm, rule_delete]
