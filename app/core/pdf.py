@@ -76,6 +76,28 @@ def html_to_pdf(html: str) -> bytes:
     return HTML(string=html, base_url=ROOT.as_uri() + "/", url_fetcher=_fetcher()).write_pdf()
 
 
+def html_to_pdf_parallel(documents: list[str]) -> bytes:
+    """Lay out several HTML documents at once, one process each (WeasyPrint is single-threaded and pure
+    CPU), and join them into one PDF in order. Worth it for big print batches on a multi-core machine."""
+    import io
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from pypdf import PdfWriter
+
+    if len(documents) == 1:
+        return html_to_pdf(documents[0])
+    # spawn, not fork: the caller may be an asyncio process with threads and open connections
+    with ProcessPoolExecutor(len(documents), mp_context=get_context("spawn")) as pool:
+        parts = list(pool.map(html_to_pdf, documents))
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(io.BytesIO(part))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def render_pdf(template: str, **context: Any) -> bytes:
     """Synchronous render (jobs, CLI, tests). Blocks: do not call it on the event loop."""
     return html_to_pdf(render_html(template, **context))

@@ -157,3 +157,10 @@ def test_printables_load_static_files_but_never_fetch_urls():
             server.accept()
     images = reader.pages[0]["/Resources"]["/XObject"]
     assert len(images) == 1  # the static image only
+
+
+@pytest.mark.req("MALL-07")
+def test_documents_laid_out_in_parallel_join_in_order():
+    docs = [f"<html><body><p>第{n}页 page-{n}</p></body></html>" for n in (1, 2, 3)]
+    reader = PdfReader(io.BytesIO(pdf.html_to_pdf_parallel(docs)))
+    assert [page.extract_text().strip().split()[-1] for page in reader.pages] == ["page-1", "page-2", "page-3"]
