@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from app.core import db
+from app.core.security import sanitize_html
 
 CATEGORIES = [("文创周边", "gift"), ("服饰", "shirt"), ("数码配件", "cpu"), ("图书", "book")]
 # (category, name, subtitle, cover n, points, cash fen, modes, skus: [(spec, stock)])
@@ -42,8 +43,9 @@ DEMO_POINTS = 5000
 
 
 def _detail(name: str, subtitle: str) -> str:
-    return (f"<p><strong>{name}</strong>：{subtitle}。</p><ul><li>校友会官方出品</li><li>积分兑换，支持快递或自提</li>"
-            "</ul><p>如有质量问题，请在收货后 7 天内联系校友会。</p>")
+    """Through the same sanitiser as the product form: the shop prints detail_html unescaped."""
+    return sanitize_html(f"<p><strong>{name}</strong>：{subtitle}。</p><ul><li>校友会官方出品</li><li>积分兑换，支持快递或自提</li>"
+                         "</ul><p>如有质量问题，请在收货后 7 天内联系校友会。</p>")
 
 
 async def seed_demo() -> None:
