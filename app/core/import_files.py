@@ -181,6 +181,11 @@ def as_date(raw: Any, _ctx=None) -> date:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 1 <= raw < 2958466:
         return EXCEL_EPOCH + timedelta(days=int(raw))  # an Excel serial number (45296); 20240105 is text below
     text = str(raw).strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the usual 2024-01-31, without strptime
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
@@ -305,40 +310,59 @@ def check_mapping(spec, headers: list[str], mapping: dict) -> dict[str, int | No
     return clean
 
 
-def _is_example(spec, mapping: dict, cells: list) -> bool:
+def _plan(spec, mapping: dict) -> tuple[list, list, set]:
+    """Per (spec, mapping), once per import instead of once per row: (key, cell index, parser, required)
+    per column, the template's example values by cell index, and the mapped cell indexes."""
+    key = (id(spec.columns), id(mapping))  # the plan keeps both objects alive, so their ids stay theirs
+    plan = _PLANS.get(key)
+    if plan is None:  # custom fields give the spec a new column list; every validation a new mapping
+        columns = [(c.key, mapping.get(c.key), c.parse, c.required) for c in spec.columns]
+        examples = [(mapping.get(c.key), c.example.lower()) for c in spec.columns if c.example]
+        plan = _PLANS[key] = (columns, examples, {i for i in mapping.values() if i is not None},
+                              spec.columns, mapping)
+        if len(_PLANS) > 64:
+            _PLANS.pop(next(iter(_PLANS)))
+    return plan[0], plan[1], plan[2]
+
+
+_PLANS: dict[tuple, tuple] = {}
+
+
+def _is_example(examples: list, cells: list) -> bool:
     """The template's example row left in the file (every example value present); stops at the first
     difference, as it runs for every row."""
-    examples = [(c.key, c.example) for c in spec.columns if c.example]
-    for key, example in examples:
-        index = mapping.get(key)
+    for index, example in examples:
         raw = cells[index] if index is not None and index < len(cells) else None
-        if str(raw or "").lower() != example.lower():
+        if str(raw or "").lower() != example:
             return False
     return bool(examples)
 
 
 def parse_row(spec, mapping: dict, data: dict, ctx) -> tuple[dict, dict]:
-    """One stored row → (values by column key, errors by column key)."""
-    cells, formulas = data["cells"], set(data.get("formulas") or [])
+    """One stored row → (values by column key, errors by column key). `mapping` must not change while
+    an import uses it (its column plan is kept by identity)."""
+    columns, examples, mapped = _plan(spec, mapping)
+    cells, formulas = data["cells"], data.get("formulas")
+    formulas = set(formulas) if formulas else ()
+    count = len(cells)
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for col in spec.columns:
-        index = mapping.get(col.key)
-        raw = cells[index] if index is not None and index < len(cells) else None
-        if index in formulas:
-            errors[col.key] = _("Formulas are not accepted: type the value itself.")
+    for key, index, parse, required in columns:
+        raw = cells[index] if index is not None and index < count else None
+        if formulas and index in formulas:
+            errors[key] = _("Formulas are not accepted: type the value itself.")
         elif raw is None or raw == "":
-            values[col.key] = None
-            if col.required:
-                errors[col.key] = _("This column is required.")
+            values[key] = None
+            if required:
+                errors[key] = _("This column is required.")
         else:
             try:
-                values[col.key] = col.parse(raw, ctx) if col.parse else str(raw).strip()
+                values[key] = parse(raw, ctx) if parse else str(raw).strip()
             except (Invalid, ValueError) as exc:
-                errors[col.key] = exc.message if isinstance(exc, Invalid) else str(exc)
-    if formulas - {i for i in mapping.values() if i is not None}:
+                errors[key] = exc.message if isinstance(exc, Invalid) else str(exc)
+    if formulas and set(formulas) - mapped:
         errors[ROW] = _("Formulas are not accepted: type the value itself.")
-    if _is_example(spec, mapping, cells):
+    if _is_example(examples, cells):
         errors[ROW] = _("This is the template's example row; replace or delete it.")
     return values, errors
 

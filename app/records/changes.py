@@ -18,18 +18,16 @@ def _json(value: Any) -> str | None:
     if value is None:
         return None
 
-    def plain(v: Any) -> Any:
-        if isinstance(v, (date, datetime)):
-            return v.isoformat()
-        if isinstance(v, Decimal):
-            return float(v)
-        if isinstance(v, dict):
-            return {k: plain(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)):
-            return [plain(x) for x in v]
-        return v
+    return json.dumps(value, ensure_ascii=False, default=_plain)
 
-    return json.dumps(plain(value), ensure_ascii=False)
+
+def _plain(v: Any) -> Any:
+    """What json cannot write itself (called only for those values, not for every string)."""
+    if isinstance(v, (date, datetime)):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return float(v)
+    raise TypeError(f"{type(v).__name__} is not JSON serialisable")
 
 
 async def open_batch(actor: Actor, kind: str, summary: str = "", ref: str = "") -> int:

@@ -207,10 +207,11 @@ def _org(values: dict, key: str, ctx: ImportContext, errors: dict) -> dict | Non
 
 async def _validate_row(values: dict, ctx: ImportContext) -> dict:
     errors: dict[str, str] = {}
-    catalogue = ctx.cache["fields"]
-    for key, value in list(values.items()):
-        spec = catalogue.get(key)
-        if spec is None or not spec.dict_type or value in (None, "", []):
+    if "dict_fields" not in ctx.cache:  # the dictionary columns, found once per import
+        ctx.cache["dict_fields"] = [(k, s) for k, s in ctx.cache["fields"].items() if s.dict_type]
+    for key, spec in ctx.cache["dict_fields"]:
+        value = values.get(key)
+        if value in (None, "", []):
             continue
         names = ctx.cache["dicts"].get(spec.dict_type, {})
         texts = value if isinstance(value, list) else [value]
@@ -261,8 +262,10 @@ def _key(field: str, value: Any) -> str | None:
 
 async def _find_duplicates(rows: list[dict], ctx: ImportContext) -> list[dict | None]:
     """Per row the first existing person matching a duplicate rule (rules in their order)."""
-    rules = [tuple(r.fields) for r in await dedupe.rules(enabled_only=True)] or list(DEFAULT_RULES)
-    names = {tuple(r.fields): r.name for r in await dedupe.rules(enabled_only=True)}
+    if "dup_rules" not in ctx.cache:  # once per import, not per chunk
+        ctx.cache["dup_rules"] = await dedupe.rules(enabled_only=True)
+    rules = [tuple(r.fields) for r in ctx.cache["dup_rules"]] or list(DEFAULT_RULES)
+    names = {tuple(r.fields): r.name for r in ctx.cache["dup_rules"]}
     found: list[dict | None] = [None] * len(rows)
     for rule in rules:
         if not rule or any(f not in dedupe.KEY_FIELDS for f in rule):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
+
 from app.adapters.storage import storage
 from app.core import audit, db, dictionary, uploads
 from app.core.audit import Actor
@@ -27,7 +29,7 @@ def can_see(actor: Actor, spec: fields.FieldSpec) -> bool:
 def list_columns(actor: Actor, specs: list[fields.FieldSpec]) -> list[dict]:
     """Columns of the alumni list, for components/table.html: the catalogue's default columns first, then
     every other field (built-in and custom) the column chooser offers. Cells with dictionary codes, choices,
-    custom values or flags are rendered by views/records/_people_results.html (`custom`)."""
+    custom values or flags are rendered by `list_table`'s cell functions."""
     out = []
     for s in specs:
         if not can_see(actor, s) or s.kind == "file":
@@ -38,6 +40,46 @@ def list_columns(actor: Actor, specs: list[fields.FieldSpec]) -> list[dict]:
                     "dict_type": s.dict_type, "choices": dict(s.choices), "kind": s.kind,
                     "type": "date" if s.kind == "date" else "", "empty": "—", "default": s.list_default})
     return sorted(out, key=lambda c: not c["default"])  # stable: catalogue order within each group
+
+
+async def list_table(actor: Actor, specs: list[fields.FieldSpec]) -> tuple[list[dict], dict[str, dict[str, str]]]:
+    """(columns, labels) of the alumni list with every cell formatted in Python (a template caller per
+    cell was a third of the page's time at 20 rows × 9 columns)."""
+    columns = list_columns(actor, specs)
+    labels = await code_labels(columns)
+    badge = Markup(' <span class="badge">%s</span>') % _("Key") if actor.can("rec.key.view") else None
+    for col in columns:
+        if col["custom"]:
+            col["render"], col["custom"] = _cell_renderer(col, labels.get(col["dict_type"] or "", {}), badge), False
+    return columns, labels
+
+
+def _cell_renderer(col: dict, names: dict[str, str], badge: Markup | None):
+    code, key, is_custom, choices = col["code"], col["key"], col["is_custom"], col["choices"]
+    yes_no = (_("Yes"), _("No"))
+
+    def render(row: dict) -> Any:
+        if code == "name":
+            link = Markup('<a href="/admin/records/%s">%s</a>') % (row["id"], row["name"])
+            return link + badge if badge is not None and row.get("is_key") else link
+        raw = (row.get("custom") or {}).get(code) if is_custom else row.get(key)
+        if raw is None or raw == "" or raw == []:
+            return "—"
+        if col["dict_type"]:
+            if isinstance(raw, (list, tuple)):
+                return ", ".join(str(names.get(str(v), v)) for v in raw)
+            return names.get(raw, raw)
+        if choices:
+            return choices.get(str(raw), raw)
+        if col["kind"] == "bool":
+            return yes_no[0] if raw else yes_no[1]
+        if isinstance(raw, dict):
+            return raw.get("name", "")
+        if isinstance(raw, (list, tuple)):
+            return ", ".join(str(v) for v in raw)
+        return raw
+
+    return render
 
 
 def default_columns(columns: list[dict]) -> list[dict]:

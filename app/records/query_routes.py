@@ -47,11 +47,11 @@ async def _page(request: Request, tree: dict, *, error: str = "", save_error: st
     choices = await query.choices_for(tree, specs)
     can_tag = who.can("rec.tag.edit")
     saved = await saved_queries.saved_queries(who)
-    columns = people.list_columns(who, list(specs.values()))  # the alumni list's columns and labels
+    columns, _labels = await people.list_table(who, list(specs.values()))  # the alumni list's columns
     return await render(
         request, "records/query.html", block=block, status=status, headers=headers, page=page,
         qb=builder_context(tree, specs, choices), error=error,
-        columns=columns, labels=await people.code_labels(columns), save_error=save_error, encoded=query.encode(tree), current_url=url,
+        columns=columns, save_error=save_error, encoded=query.encode(tree), current_url=url,
         summary=query.describe(tree, specs, choices), saved=saved,
         saved_urls={r["id"]: query_url(r["tree"]) for r in saved},
         bulk_actions=[{"url": f"/admin/records/tags/bulk?mode=add&next={quote(url)}", "label": _("Add tag…")},

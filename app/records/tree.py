@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from app.core import cache, db, dictionary, sqlfilter
 from app.core.audit import Actor
@@ -67,8 +67,11 @@ def list_where(actor: Actor, filters: service.PersonFilters, params: Mapping[str
     plain = service.PersonFilters(**{**filters.__dict__, "college": None, "entry_year": None})
     where = service.filter_where(actor, plain, [])
     if values:
+        person_sql = where.sql()
         cond = education_condition(where, values, "te")
         where.add(f"EXISTS (SELECT 1 FROM rec_education te WHERE te.person = p.id AND {cond})")
+        # list_people may instead walk the matching education rows newest-person-first (see there)
+        where.education = (cond, person_sql, tuple(sorted(values)))  # type: ignore[attr-defined]
     return where
 
 
@@ -100,15 +103,17 @@ async def _labels(level: str, values: list[Any]) -> dict[Any, str]:
 
 
 COUNTS_TTL = 60  # seconds; counting 1 M persons per click is not worth being exact to the second
+COUNTS_STALE = 600  # an older count is still shown (for this long) while it is recounted in the background
 
 
 async def _level_counts(actor: Actor, level: str, path: dict[str, Any]) -> list[tuple[Any, int]]:
     """(value, persons) of one level under the chosen path, shared by everyone with the same
-    visibility for COUNTS_TTL seconds."""
+    visibility for COUNTS_TTL seconds; after that recounted in the background (a root count takes
+    seconds at a million alumni, nobody should wait for it twice)."""
     scope = actor.scope
     key = ("rec.tree", scope.all, scope.subtree_paths, scope.org_ids, service.clearance(actor), level,
            tuple(sorted(path.items())))
-    return await cache.cached(key, COUNTS_TTL, lambda: _count_level(actor, level, path))
+    return await cache.cached(key, COUNTS_TTL, lambda: _count_level(actor, level, path), stale=COUNTS_STALE)
 
 
 async def _count_level(actor: Actor, level: str, path: dict[str, Any]) -> list[tuple[Any, int]]:
@@ -126,13 +131,13 @@ async def _count_level(actor: Actor, level: str, path: dict[str, Any]) -> list[t
     return [(r["value"], r["n"]) for r in rows]
 
 
-def _href(params: Mapping[str, str], levels: list[str], depth: int, chosen: dict[str, Any], value: Any) -> str:
-    """The link of a node: other filters kept, this level set, deeper levels and page dropped."""
+def _href_prefix(params: Mapping[str, str], levels: list[str], depth: int, chosen: dict[str, Any]) -> str:
+    """The links of one level share everything but their own value: other filters kept, the levels above
+    set, deeper levels and the page dropped. Returns that shared part, ready for `level=value`."""
     drop = set(levels[depth:]) | {"page"}
     items = [(k, v) for k, v in params.multi_items() if k not in drop]
     items += [(k, str(chosen[k])) for k in levels[:depth] if k in chosen and all(k != i for i, _ in items)]
-    items.append((levels[depth], str(value)))
-    return urlencode(items)
+    return urlencode(items) + ("&" if items else "") + quote_plus(levels[depth]) + "="
 
 
 async def build(actor: Actor, params) -> Tree:
@@ -145,7 +150,8 @@ async def build(actor: Actor, params) -> Tree:
     for depth, level in enumerate(levels):
         rows = await _level_counts(actor, level, path)
         labels = await _labels(level, [v for v, _ in rows])
-        nodes = [Node(_href(params, levels, depth, path, v), labels.get(v, str(v)), n) for v, n in rows]
+        prefix = _href_prefix(params, levels, depth, path)
+        nodes = [Node(prefix + quote_plus(str(v)), labels.get(v, str(v)), n) for v, n in rows]
         siblings.extend(nodes)
         for node in nodes:
             counts[node.id] = node.count

@@ -72,3 +72,45 @@ async def test_forget_prefix_drops_only_that_family(caching):
     cache.forget_prefix("a")
     assert await cache.cached(("a", 1), 60, compute) == 3  # recomputed
     assert await cache.cached(("b", 1), 60, compute) == 2  # kept
+
+
+@pytest.mark.req("NFR-01")
+async def test_stale_value_answered_while_one_background_refresh_runs(caching):
+    calls, release = [], asyncio.Event()
+
+    async def compute():
+        calls.append(1)
+        if len(calls) > 1:
+            await release.wait()  # a slow recount
+        return len(calls)
+
+    assert await cache.cached("s", 0.01, compute, stale=60) == 1
+    await asyncio.sleep(0.02)
+    # expired: both readers get the old value at once, and only one refresh starts
+    assert [await cache.cached("s", 0.01, compute, stale=60) for _ in range(2)] == [1, 1]
+    await asyncio.sleep(0.01)
+    assert len(calls) == 2
+    assert await cache.cached("s", 0.01, compute, stale=60) == 1  # still refreshing: no second refresh
+    assert len(calls) == 2
+    release.set()
+    await asyncio.sleep(0.01)
+    assert await cache.cached("s", 60, compute, stale=60) == 2  # the refreshed value
+
+
+@pytest.mark.req("NFR-01")
+async def test_failed_background_refresh_keeps_the_stale_value(caching):
+    calls = []
+
+    async def compute():
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("database hiccup")
+        return len(calls)
+
+    assert await cache.cached("f", 0.01, compute, stale=60) == 1
+    await asyncio.sleep(0.02)
+    assert await cache.cached("f", 0.01, compute, stale=60) == 1
+    await asyncio.sleep(0.01)  # the refresh failed: still the old value, the next read tries again
+    assert await cache.cached("f", 0.01, compute, stale=60) == 1
+    await asyncio.sleep(0.01)
+    assert await cache.cached("f", 0.01, compute, stale=60) == 3

@@ -274,3 +274,35 @@ async def test_masked_values_are_not_overwritten_by_an_edit(as_user, db):
     assert saved.status_code == 303
     row = await db.fetchrow("SELECT phone, employer FROM rec_person WHERE id = $1", cs["id"])
     assert row["phone"] == cs["phone"] and row["employer"] == "新单位"
+
+
+@pytest.mark.req("REC-01")
+@pytest.mark.req("REC-04")
+async def test_college_and_year_list_newest_first_under_a_newer_cohort(as_user, db):
+    """A cohort import puts many newer non-matching alumni on top; the college + entry year list still pages
+    through exactly its matches, newest first, each person once (also with two matching education rows)."""
+    from app.core.audit import SYSTEM
+    from app.records import service
+
+    client = await as_user("admin")
+    cs = await _org(db, "CS")
+    year = await db.fetchval("SELECT y FROM generate_series(1950, 1999) y WHERE NOT EXISTS (SELECT 1 FROM"
+                             " rec_education WHERE college = $1 AND entry_year = y) LIMIT 1", cs)  # ours alone
+    matching = [await service.create_person(SYSTEM, {"name": f"排序测试{i}", "org": cs},
+                                            [{"college": cs, "entry_year": year}]) for i in range(25)]
+    await service.add_education(SYSTEM, matching[3], {"college": cs, "entry_year": year, "major": "第二学位"})
+    for i in range(40):
+        await service.create_person(SYSTEM, {"name": f"新届{i}", "org": cs}, [{"college": cs, "entry_year": 2024}])
+    expected = sorted(matching, reverse=True)
+
+    def listed(page: str) -> list[int]:
+        return [int(i) for i in re.findall(r'<a href="/admin/records/(\d+)">', page)]
+
+    params = {"college": cs, "entry_year": year}  # 20 a page
+    first = await client.get("/admin/records", params=params)
+    second = await client.get("/admin/records", params={**params, "page": 2})
+    assert listed(first.text) == expected[:20] and listed(second.text) == expected[20:]
+    assert "25 records" in first.text
+    by_name = await client.get("/admin/records", params={**params, "per_page": 50, "sort": "name"})
+    names = {pid: await db.fetchval("SELECT name FROM rec_person WHERE id = $1", pid) for pid in matching}
+    assert listed(by_name.text) == sorted(matching, key=lambda pid: (names[pid], pid))
