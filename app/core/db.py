@@ -2,7 +2,9 @@
 transaction, and migrations."""
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import contextvars
+from typing import Any, Coroutine
 
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
@@ -31,6 +33,15 @@ async def start_pool(min_size: int = 2, max_size: int = 20) -> None:
 
 async def close_pool() -> None:
     await engine().close_connection_pool()
+
+
+def detached(coro: Coroutine) -> asyncio.Task:
+    """Run `coro` as a task that does NOT join the caller's transaction: its queries take their own pooled
+    connection, so read-only work can run beside the transaction's statements (one connection runs one
+    statement at a time). Other context (the locale) is kept."""
+    context = contextvars.copy_context()
+    context.run(engine().current_transaction.set, None)
+    return asyncio.get_running_loop().create_task(coro, context=context)
 
 
 def _current_connection():

@@ -291,7 +291,8 @@ async def _evaluate(spec: ImportSpec, mapping: dict, rows: list[dict], ctx: Impo
     """Parse a chunk of rows, check in-file duplicates (when `seen`), then the spec's database checks."""
     results = []
     for n, row in enumerate(rows, 1):
-        values, errors = files.parse_row(spec, mapping, _json(row["data"]), ctx)
+        row["data"] = _json(row["data"])  # decoded once: the duplicate choice reads it again
+        values, errors = files.parse_row(spec, mapping, row["data"], ctx)
         if seen is not None:
             files.check_duplicates(spec, row["row_no"], values, errors, seen)
         results.append((row, values, errors))
@@ -346,27 +347,48 @@ async def apply_mapping_and_validate(batch_id: int, mapping: dict, actor: Actor)
     spec = get_spec(batch["kind"])
     clean = files.check_mapping(spec, batch["headers"], mapping)
     ctx, seen, after = ImportContext(actor, batch_id), {c.key: {} for c in spec.columns if c.unique}, 0
+
+    async def probed(results: list) -> tuple[list, list]:
+        return results, await _duplicates(spec, results, ctx)
+
     async with db.transaction():
-        while rows := await _chunk_after(batch_id, after, size=500):
-            after = rows[-1]["id"]
-            results = await _evaluate(spec, clean, rows, ctx, seen)
-            matches = await _duplicates(spec, results, ctx)
-            changed = []  # only rows whose outcome differs are written: a clean file writes none
-            for (row, _v, errors), match in zip(results, matches):
-                data = _json(row["data"])
-                new_data, status = _with_duplicate(data, match), "error" if errors else "ok"
-                if status != row["status"] or errors != _json(row["errors"]) or new_data != data:
-                    changed.append((row["id"], json.dumps(errors, ensure_ascii=False), status,
-                                    json.dumps(new_data, ensure_ascii=False)))
-            if changed:
-                await db.execute(
-                    "UPDATE import_row r SET errors = x.e::jsonb, status = x.s, data = x.d::jsonb FROM "
-                    "unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS x(id, e, s, d) WHERE r.id = x.id",
-                    *map(list, zip(*changed)))
+        # Pipelined: chunk N's duplicate probes run in PostgreSQL (read-only, on their own connection)
+        # while Python parses and checks chunk N+1 here; the rows are then written in this transaction.
+        probing: asyncio.Task | None = None
+        try:
+            while True:
+                rows = await _chunk_after(batch_id, after, size=500)
+                results = await _evaluate(spec, clean, rows, ctx, seen) if rows else []
+                if probing is not None:
+                    await _save_checks(*await probing)
+                    probing = None
+                if not rows:
+                    break
+                after = rows[-1]["id"]
+                probing = db.detached(probed(results))
+        finally:
+            if probing is not None:
+                probing.cancel()
         await db.execute("UPDATE import_batch SET mapping = $2::jsonb, status = 'validated' WHERE id = $1",
                          batch_id, json.dumps(clean))
         await _refresh_counts(batch_id)
     return await get_batch(batch_id, actor)
+
+
+async def _save_checks(results: list, matches: list) -> None:
+    """Only rows whose outcome differs are written: a clean file writes none."""
+    changed = []
+    for (row, _v, errors), match in zip(results, matches):
+        data = _json(row["data"])
+        new_data, status = _with_duplicate(data, match), "error" if errors else "ok"
+        if status != row["status"] or errors != _json(row["errors"]) or new_data != data:
+            changed.append((row["id"], json.dumps(errors, ensure_ascii=False), status,
+                            json.dumps(new_data, ensure_ascii=False)))
+    if changed:
+        await db.execute(
+            "UPDATE import_row r SET errors = x.e::jsonb, status = x.s, data = x.d::jsonb FROM "
+            "unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS x(id, e, s, d) WHERE r.id = x.id",
+            *map(list, zip(*changed)))
 
 
 # --- commit (background job) --------------------------------------------------------------------
