@@ -32,6 +32,7 @@ from app.core.permissions import PermissionDenied, Scope
 
 CHUNK = 200
 COMMIT_CHUNK = 1000  # rows per transaction for specs with `create_many`
+WRITES_IN_FLIGHT = 2  # commit chunks written at once, each in its own transaction
 YIELD_EVERY = 50  # rows parsed between yields to the event loop while another chunk is being written
 ANALYZE_ROWS = 5000  # an upload this big refreshes import_row's planner statistics
 ROW = files.ROW
@@ -90,6 +91,9 @@ class ImportSpec:
     # commit chunk created set-based (raise Invalid/Conflict to have the chunk redone row by row)
     create_many: Callable[[Actor, list[dict], ImportContext], Awaitable[list[str]]] | None = None
     module: str = ""  # where the spec is declared; the worker imports it to find the spec
+    # True when no row depends on another row's write (no running balances, no parents created earlier in
+    # the file): the commit then writes two chunks at once. Leave False when the file's order matters.
+    concurrent_chunks: bool = False
 
     def label(self, key: str) -> str:
         col = next((c for c in self.columns if c.key == key), None)
@@ -534,23 +538,39 @@ async def _import_rows(spec: ImportSpec, batch: dict, actor: Actor, ctx: jobs.Jo
 
     rows = await _chunk_after(batch["id"], after, "ok", size)
     pending = asyncio.ensure_future(evaluated(rows)) if rows else None
-    while pending is not None:
-        results, matches = await pending
-        after = rows[-1]["id"]
-        # The next chunk is read and checked while this one is written: Python works while PostgreSQL does.
-        # In-file duplicates were refused at validation, so a row cannot depend on the chunk before it.
-        next_rows = await _chunk_after(batch["id"], after, "ok", size)
-        pending = asyncio.ensure_future(evaluated(next_rows)) if next_rows else None
-        try:
-            await _write_chunk(spec, actor, results, matches, evaluation)
-        except BaseException:
-            if pending is not None:
-                pending.cancel()
-            raise
-        done += len(rows)
-        rows = next_rows
-        if ctx is not None:
-            await ctx.progress(done, total, _("%(done)s of %(total)s rows processed", done=done, total=total))
+    writing: list[tuple[asyncio.Future, int]] = []  # (write, rows) in flight, oldest first
+    in_flight = WRITES_IN_FLIGHT if spec.concurrent_chunks else 1
+    try:
+        while pending is not None:
+            results, matches = await pending
+            after = rows[-1]["id"]
+            # The next chunk is read and checked while this one is written, and (concurrent_chunks) two
+            # chunks are written at once, each in its own transaction, so PostgreSQL has work while Python
+            # prepares the next. In-file duplicates were refused at validation, so the check of a chunk
+            # does not need the one before it; a chunk left behind by a failed neighbour is still 'ok', and
+            # a retried job starts from the first 'ok' row.
+            next_rows = await _chunk_after(batch["id"], after, "ok", size)
+            pending = asyncio.ensure_future(evaluated(next_rows)) if next_rows else None
+            writing.append((asyncio.ensure_future(_write_chunk(spec, actor, results, matches, evaluation)), len(rows)))
+            rows = next_rows
+            while writing and (len(writing) >= in_flight or pending is None):
+                write, count = writing.pop(0)
+                await write
+                done += count
+                if ctx is not None:
+                    await ctx.progress(done, total, _("%(done)s of %(total)s rows processed", done=done,
+                                                      total=total))
+    except Exception:
+        # A failed chunk rolled back alone; the chunk written beside it may finish (a retry skips it).
+        if pending is not None:
+            pending.cancel()
+        await asyncio.gather(*(w for w, _n in writing), return_exceptions=True)
+        raise
+    except BaseException:  # cancelled: stop everything
+        for task in [pending, *(w for w, _n in writing)]:
+            if task is not None:
+                task.cancel()
+        raise
 
 
 async def _write_chunk(spec: ImportSpec, actor: Actor, results: list, matches: list, evaluation: ImportContext) -> None:

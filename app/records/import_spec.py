@@ -469,7 +469,7 @@ async def _rollback_batch(actor: Actor, import_batch: int) -> None:
 ALUMNI = register(ImportSpec(
     kind="alumni", title=L("Import alumni"), permission="rec.import", columns=[], create=_create,
     validate_row=_validate_row, prepare=_prepare, find_duplicates=_find_duplicates, update=_update,
-    create_many=_create_many,
+    create_many=_create_many, concurrent_chunks=True,  # in-file duplicates are refused: rows stand alone
     rollback_batch=_rollback_batch, load_columns=load_columns,
     instructions=(L("One alumnus per row with one education record; dictionary columns take the code or the label."),
                   L("Rows matching an existing record (same ID number, name and birthday, or phone) are shown as "
