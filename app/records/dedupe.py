@@ -26,6 +26,16 @@ KEY_FIELDS = {
     "employer": ("p.employer", L("Employer")),
     "wechat": ("p.wechat", L("WeChat ID")),
 }
+
+
+def probe_condition(field: str, param: str) -> str:
+    """`field` equal to a text parameter holding its normalised key, written so the field's index is used:
+    birthday is indexed as a date (with the name key), not as the text KEY_FIELDS groups by."""
+    if field == "birthday":
+        return f"p.birthday = {param}::date"
+    return f"{KEY_FIELDS[field][0]} = {param}"
+
+
 # Compared for the similarity score: (label, SQL that is NULL when either side lacks the value).
 COMPARED = {
     "name": "NULLIF(a.name, '') = NULLIF(b.name, '')",

@@ -280,8 +280,7 @@ async def _find_duplicates(rows: list[dict], ctx: ImportContext) -> list[dict | 
         args: list = [[i for i, _k in todo], *[[keys[n] for _i, keys in todo] for n in range(len(rule))]]
         cols = ", ".join(f"k{n}" for n in range(len(rule)))
         types = ", ".join(f"${n + 2}::text[]" for n in range(len(rule)))
-        match = " AND ".join(f"p.birthday = k.k{n}::date" if f == "birthday" else  # the indexed column itself
-                             f"{dedupe.KEY_FIELDS[f][0]} = k.k{n}" for n, f in enumerate(rule))
+        match = " AND ".join(dedupe.probe_condition(f, f"k.k{n}") for n, f in enumerate(rule))
         visible = service.visible(ctx.actor, args)
         # One index probe per key (the expression indexes on KEY_FIELDS): a plain join lets the planner
         # merge-join over the whole index, which at a million alumni costs a second per chunk.

@@ -34,7 +34,7 @@ TABS = ("basic", "contact", "education", "work", "interactions", "contacts", "fi
 async def list_context(request: Request) -> dict:
     """What views/records/_people_results.html needs besides `page`: the columns."""
     who = actor(request)
-    columns, _labels = await people.list_table(who, await fields.catalogue())
+    columns = await people.list_table(who, await fields.catalogue())
     return {"columns": columns,
             "default_cols": [c["key"] for c in people.default_columns(columns)]}
 

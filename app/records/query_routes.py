@@ -47,7 +47,7 @@ async def _page(request: Request, tree: dict, *, error: str = "", save_error: st
     choices = await query.choices_for(tree, specs)
     can_tag = who.can("rec.tag.edit")
     saved = await saved_queries.saved_queries(who)
-    columns, _labels = await people.list_table(who, list(specs.values()))  # the alumni list's columns
+    columns = await people.list_table(who, list(specs.values()))  # the alumni list's columns
     return await render(
         request, "records/query.html", block=block, status=status, headers=headers, page=page,
         qb=builder_context(tree, specs, choices), error=error,

@@ -128,8 +128,6 @@ PRIMARY_EDUCATION = ("LEFT JOIN LATERAL (SELECT e.degree, e.college, e.major, e.
                      " WHERE e.person = p.id ORDER BY e.entry_year DESC NULLS LAST, e.id DESC LIMIT 1) pe ON TRUE")
 COUNT_LIMIT = 10_000  # exact counts stop here: the list says "10,000+"
 ESTIMATE_ABOVE = 5_000  # when the planner expects more rows than this, show its estimate ("about N")
-# education conditions whose index (rec_education_college_year, rec_education_year) lists persons in order
-PERSON_ORDERED = {("college", "entry_year"), ("entry_year",)}
 COUNT_TTL = 15  # seconds a total may lag behind new rows (the rows themselves are always fresh)
 
 
@@ -154,13 +152,12 @@ async def list_people(actor: Actor, f: PersonFilters, req: PageRequest, where: s
     total, how = await cache.cached(("rec.count", sql_where, repr(args)), COUNT_TTL, lambda: _count(sql_where, args))
     order = req.order_by(SORTS, "p.id DESC").replace(", id", ", p.id")
     window = f"{order} LIMIT {req.per_page} OFFSET {req.offset}"
-    # (condition on te, the person conditions, the education keys) from tree.list_where
-    education = getattr(where, "education", None)
-    if education and education[2] in PERSON_ORDERED and order == "ORDER BY p.id DESC":
+    education = getattr(where, "ordered_education", None)  # set by tree.ListWhere
+    if education and order == "ORDER BY p.id DESC":
         # Newest first under an education condition: walk that condition's index in person order and stop
         # at the page. Robust when matches cluster (a cohort import puts 100,000 non-matching persons on
         # top) and cheap when they do not.
-        cond, person_sql, _keys = education
+        cond, person_sql = education
         rows = await db.fetch(
             f"SELECT {LIST_COLUMNS}, pe.* FROM (SELECT DISTINCT te.person FROM rec_education te JOIN rec_person p"
             f" ON p.id = te.person WHERE {cond} AND {person_sql} ORDER BY te.person DESC LIMIT {req.per_page}"

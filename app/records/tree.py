@@ -61,17 +61,29 @@ def education_condition(where: sqlfilter.Where, values: Mapping[str, Any], alias
     return " AND ".join(parts)
 
 
-def list_where(actor: Actor, filters: service.PersonFilters, params: Mapping[str, str]) -> sqlfilter.Where:
+# education conditions whose index (rec_education_college_year, rec_education_year) lists persons in order
+PERSON_ORDERED = {("college", "entry_year"), ("entry_year",)}
+
+
+class ListWhere(sqlfilter.Where):
+    """The list's WHERE, and when its education condition can be walked in person order, that condition
+    (on alias te) and the person conditions without it: service.list_people then reads newest-first
+    from the education index instead of scanning persons."""
+    ordered_education: tuple[str, str] | None = None
+
+
+def list_where(actor: Actor, filters: service.PersonFilters, params: Mapping[str, str]) -> ListWhere:
     """The list's WHERE: the service filters, with all education conditions on one education record."""
     values = education_values(params)
     plain = service.PersonFilters(**{**filters.__dict__, "college": None, "entry_year": None})
-    where = service.filter_where(actor, plain, [])
+    base = service.filter_where(actor, plain, [])
+    where = ListWhere(base.args, *base.parts)
     if values:
         person_sql = where.sql()
         cond = education_condition(where, values, "te")
         where.add(f"EXISTS (SELECT 1 FROM rec_education te WHERE te.person = p.id AND {cond})")
-        # list_people may instead walk the matching education rows newest-person-first (see there)
-        where.education = (cond, person_sql, tuple(sorted(values)))  # type: ignore[attr-defined]
+        if tuple(sorted(values)) in PERSON_ORDERED:
+            where.ordered_education = (cond, person_sql)
     return where
 
 

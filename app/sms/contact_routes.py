@@ -21,7 +21,8 @@ BASE = "/admin/sms/contacts"
 async def _books_page(request: Request, data: dict | None = None, errors: dict | None = None,
                       status: int = 200) -> Response:
     kind = sqlfilter.choice(request.query_params, "kind", contacts.KINDS)
-    return await render(request, "sms/contacts.html", books=await contacts.books(actor(request), kind), kind=kind,
+    page = await contacts.book_page(actor(request), kind, PageRequest.from_query(request.query_params))
+    return await render(request, "sms/contacts.html", page=page, kind=kind,
                         kinds=contacts.KINDS, data=data or {"kind": "personal"}, errors=errors or {}, status=status,
                         orgs=await org_service.flat(request.scope["user"].scope), import_kind=contact_import.KIND)
 

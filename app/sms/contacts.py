@@ -31,15 +31,31 @@ def visible_sql(actor: Actor, args: list, alias: str = "b") -> str:
             f" WHERE u.id = {me} AND uo.path LIKE bo.path || '%'))))")
 
 
-async def books(actor: Actor, kind: str = "") -> list[dict]:
-    args: list = []
+def _books_where(actor: Actor, kind: str, args: list) -> str:
     where = visible_sql(actor, args)
     if kind in KINDS:
         args.append(kind)
         where += f" AND b.kind = ${len(args)}"
-    return await db.fetch(
+    return where
+
+
+async def books(actor: Actor, kind: str = "") -> list[dict]:
+    """Every book the actor sees (id, name, kind): for lookups such as the import's book column."""
+    args: list = []
+    return await db.fetch(f"SELECT b.id, b.name, b.kind FROM sms_contact_book b WHERE {_books_where(actor, kind, args)}"
+                          f" ORDER BY b.kind, b.name, b.id", *args)
+
+
+async def book_page(actor: Actor, kind: str, req: PageRequest) -> Page:
+    """One page of the books list, with their contact counts (counted for this page only)."""
+    args: list = []
+    where = _books_where(actor, kind, args)
+    total = await db.fetchval(f"SELECT count(*) FROM sms_contact_book b WHERE {where}", *args)
+    items = await db.fetch(
         f"SELECT b.*, o.name AS org_name, (SELECT count(*) FROM sms_contact c WHERE c.book = b.id) AS contact_count"
-        f" FROM sms_contact_book b LEFT JOIN org_node o ON o.id = b.org WHERE {where} ORDER BY b.kind, b.name, b.id", *args)
+        f" FROM sms_contact_book b LEFT JOIN org_node o ON o.id = b.org WHERE {where} ORDER BY b.kind, b.name, b.id"
+        f" LIMIT {req.per_page} OFFSET {req.offset}", *args)
+    return Page(items, total, req.page, req.per_page, req.sort)
 
 
 async def get_book(actor: Actor, book_id: int | None) -> dict:

@@ -90,3 +90,21 @@ async def test_import_with_row_results_and_history(db, as_user):
     assert "contacts.xlsx" in history.text
     none = await client.get("/admin/sms/contacts/imports?operator=nobody")
     assert "contacts.xlsx" not in none.text
+
+
+@pytest.mark.req("SMS-08")
+async def test_books_list_is_paged_with_counts_per_book(db, as_user):
+    owner = await make_operator("bookpager", org_code="CS", scope="self")
+    ids = [await db.fetchval("INSERT INTO sms_contact_book (kind, owner, name) VALUES ('personal', $1, $2) RETURNING id",
+                             owner, f"分页通讯录{i:02d}") for i in range(25)]
+    await db.execute("INSERT INTO sms_contact (book, name, phone) VALUES ($1, '甲', '13800000001'),"
+                     " ($1, '乙', '13800000002')", ids[0])
+    client = await as_user("bookpager")
+    first = await client.get("/admin/sms/contacts", params={"kind": "personal"})
+    second = await client.get("/admin/sms/contacts", params={"kind": "personal", "page": 2})
+    on_first = [i for i in ids if f'/admin/sms/contacts/books/{i}"' in first.text]
+    on_second = [i for i in ids if f'/admin/sms/contacts/books/{i}"' in second.text]
+    assert on_first == ids[:20] and on_second == ids[20:]  # by name, 20 a page
+    assert "21–25 of 25" in second.text
+    row = first.text.split(f'/admin/sms/contacts/books/{ids[0]}"', 1)[1].split("</tr>", 1)[0]
+    assert '<td data-label="Contacts">2</td>' in row
