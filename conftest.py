@@ -89,6 +89,7 @@ DO $$ DECLARE t text; s record; BEGIN
              AND pg_get_serial_sequence(format('public.%I', c.relname), a.attname) IS NOT NULL LOOP
     EXECUTE format('SELECT setval(%L, COALESCE((SELECT max(%I) FROM public.%I), 0) + 1, false)', s.seq, s.col, s.tbl);
   END LOOP;
+  PERFORM pg_notify('tc_session', 'u:*');  -- web processes under test forget the users they cached
 END $$;
 """
 
@@ -110,8 +111,9 @@ async def database():
 
 
 def _reset_caches() -> None:
-    from app.core import dictionary, menus, ratelimit, settings_store
+    from app.core import dictionary, menus, ratelimit, sessions, settings_store
 
+    sessions.clear()
     settings_store.invalidate()
     menus.invalidate()
     dictionary.invalidate()

@@ -13,7 +13,7 @@ from litestar.template.config import TemplateConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from app.config import ROOT, get_settings
-from app.core import db, i18n, web
+from app.core import db, i18n, sessions, warmup, web
 from app.core.auth import session_middleware
 
 # Every module that has routes: each exposes ROUTES (a list of handlers/controllers) and may expose
@@ -74,9 +74,12 @@ def _load_modules() -> list:
 
 async def _on_startup() -> None:
     await db.start_pool()
+    await sessions.start_listener()
+    warmup.start()
 
 
 async def _on_shutdown() -> None:
+    await sessions.stop_listener()
     await db.close_pool()
 
 

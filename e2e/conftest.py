@@ -4,10 +4,6 @@ phone inside WeChat). A failing test leaves a screenshot in e2e/artifacts/."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -27,33 +23,12 @@ MODES = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(database, smtp_sink):
-    port = _free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "DATABASE_URL": database,
-           "TC_RATELIMIT_FACTOR": "100", "BASE_URL": f"http://127.0.0.1:{port}"}
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError("server exited; see e2e/artifacts/server.log")
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    from tests.helpers import WebProcess
+
+    with WebProcess(database, ARTIFACTS / "server.log", TC_RATELIMIT_FACTOR="100") as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

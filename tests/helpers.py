@@ -53,3 +53,47 @@ def first_page_gray(data: bytes, tmp_path):
 def dark_pixels(gray) -> int:
     """Pixels that are not (nearly) white: a blank page has none."""
     return sum(1 for value in gray.tobytes() if value < 200)  # one byte per pixel in mode L
+
+
+class WebProcess:
+    """The real app (`python -m app serve`) in its own process on a free 127.0.0.1 port against `database`:
+    e2e's live server, and the second web process of the session tests."""
+
+    def __init__(self, database: str, log_path, **env: str):
+        import os
+        import socket
+        from pathlib import Path
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "PORT": str(self.port), "HOST": "127.0.0.1", "DATABASE_URL": database,
+                    "BASE_URL": self.url, **env}
+        self.log_path = Path(log_path)
+        self.root = Path(__file__).resolve().parent.parent
+
+    def __enter__(self) -> "WebProcess":
+        import socket
+        import subprocess
+        import sys
+        import time
+
+        self.log_path.parent.mkdir(exist_ok=True)
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=self.root, env=self.env,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"server exited; see {self.log_path}")
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not open its port; see {self.log_path}")
+
+    def __exit__(self, *_exc) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        self._log.close()

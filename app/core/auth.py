@@ -1,62 +1,18 @@
-"""Sessions in PostgreSQL, the request middleware that loads the user, and login security (SUP-12)."""
+"""The request middleware that loads the user from the signed session cookie (app.core.sessions), and
+login security (SUP-12)."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 
 from user_agents import parse as parse_ua
 
 from app.config import get_settings
-from app.core import db, events, settings_store
+from app.core import db, events, sessions, settings_store
 from app.core.i18n import current_locale, pick_locale
-from app.core.permissions import CurrentUser, Scope
-from app.core.security import hash_password, new_token, token_hash, verify_password
+from app.core.security import hash_password, verify_password
 
 SESSION_COOKIE = "tc_session"
 LANG_COOKIE = "tc_lang"
-
-_USER_SQL = """
-SELECT s.id AS sid, u.id, u.username, u.name, u.org, u.kind, u.is_superuser, u.lang,
-       o.name AS org_name, o.path AS org_path,
-       COALESCE((SELECT array_agg(DISTINCT p) FROM user_role ur JOIN role r ON r.id = ur.role,
-                 unnest(r.permissions) p WHERE ur."user" = u.id), '{}') AS perms,
-       COALESCE((SELECT json_agg(json_build_object('scope', r.data_scope, 'org', r.scope_org, 'path', so.path,
-                 'name', r.name))
-                 FROM user_role ur JOIN role r ON r.id = ur.role LEFT JOIN org_node so ON so.id = r.scope_org
-                 WHERE ur."user" = u.id), '[]') AS roles
-FROM web_session s JOIN app_user u ON u.id = s."user"
-LEFT JOIN org_node o ON o.id = u.org
-WHERE s.token_hash = $1 AND s.expires_at > now() AND u.is_active
-"""
-
-
-async def load_user(token: str) -> CurrentUser | None:
-    row = await db.fetchrow(_USER_SQL, token_hash(token))
-    if row is None:
-        return None
-    roles = json.loads(row["roles"]) if isinstance(row["roles"], str) else row["roles"]
-    scope = Scope.from_roles(roles, row["id"], row["org"], row["org_path"], row["is_superuser"])
-    return CurrentUser(id=row["id"], username=row["username"], name=row["name"], org_id=row["org"],
-                       org_name=row["org_name"] or "", org_path=row["org_path"], kind=row["kind"],
-                       is_superuser=row["is_superuser"], perms=frozenset(row["perms"]), scope=scope,
-                       lang=row["lang"] or "", session_id=row["sid"], role_names=[r["name"] for r in roles])
-
-
-async def create_session(user_id: int, ip: str, ua: str) -> str:
-    token = new_token()
-    expires = datetime.now(timezone.utc) + timedelta(days=get_settings().session_days)
-    await db.execute('INSERT INTO web_session (token_hash, "user", ip, ua, expires_at, data) '
-                     "VALUES ($1, $2, $3, $4, $5, '{}'::jsonb)", token_hash(token), user_id, ip, ua[:500], expires)
-    return token
-
-
-async def end_session(token: str) -> None:
-    await db.execute("DELETE FROM web_session WHERE token_hash = $1", token_hash(token))
-
-
-async def end_all_sessions(user_id: int, keep_session_id: int | None = None) -> None:
-    await db.execute('DELETE FROM web_session WHERE "user" = $1 AND id IS DISTINCT FROM $2', user_id, keep_session_id)
-
 
 def client_ip(scope) -> str:
     """Client address; X-Forwarded-For is trusted only when TRUST_PROXY is set (behind nginx)."""
@@ -168,22 +124,46 @@ def _header(scope, wanted: bytes) -> str | None:
 
 
 def session_middleware(app):
-    """Loads the user (or None) into scope["user"] and sets the request locale."""
+    """Loads the user (or None) into scope["user"] from the session cookie and sets the request locale;
+    moves the cookie's idle clock on every few minutes."""
+    secure = get_settings().secure_cookies
 
     async def middleware(scope, receive, send):
         if scope["type"] != "http" or scope["path"].startswith("/static/"):
             await app(scope, receive, send)
             return
         cookies = _cookies(scope)
-        user = None
-        if token := cookies.get(SESSION_COOKIE):
-            user = await load_user(token)
+        user, refreshed = None, None
+        if cookie := cookies.get(SESSION_COOKIE):
+            user, refreshed = await sessions.resolve(cookie)
         scope["user"] = user
         lang = pick_locale(cookies.get(LANG_COOKIE), _header(scope, b"accept-language"), user.lang if user else None)
         reset = current_locale.set(lang)
+        if refreshed:
+            send = _with_cookie(send, session_cookie_header(refreshed, secure))
         try:
             await app(scope, receive, send)
         finally:
             current_locale.reset(reset)
 
     return middleware
+
+
+def session_cookie_header(value: str, secure: bool) -> str:
+    attrs = f"{SESSION_COOKIE}={value}; Path=/; Max-Age={sessions.absolute_seconds()}; HttpOnly; SameSite=Lax"
+    return attrs + ("; Secure" if secure else "")
+
+
+def _with_cookie(send, header: str):
+    """Adds the re-signed cookie to the response, unless the handler set or cleared it itself (login, logout)."""
+    prefix = SESSION_COOKIE.encode() + b"="
+
+    async def wrapped(message):
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if not any(k == b"set-cookie" and v.startswith(prefix) for k, v in headers):
+                headers.append((b"set-cookie", header.encode("latin-1")))
+                message = {**message, "headers": headers}
+        await send(message)
+
+    return wrapped

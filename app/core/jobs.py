@@ -166,6 +166,9 @@ async def worker_loop(stop: asyncio.Event | None = None, idle_seconds: float = 1
     listener = await db.engine().get_new_connection()
     await listener.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
     await sync_schedules()
+    from app.core import warmup
+
+    warmup.start()  # PostgreSQL's buffers hot before the first user asks (e.g. the records tree counts)
     log.info("worker %s started", name)
     try:
         while not stop.is_set():

@@ -15,7 +15,7 @@ import aiosmtplib
 from jinja2.sandbox import SandboxedEnvironment
 
 from app.config import get_settings
-from app.core import db, jobs, settings_store
+from app.core import db, jobs, sessions, settings_store
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 
@@ -46,6 +46,9 @@ _senders: dict[str, Callable[[dict, str, str], Awaitable[None]]] = {}
 
 
 def register_channel(name: str, sender: Callable[[dict, str, str], Awaitable[None]]) -> None:
+    """The sender runs inside the transaction that marks the delivery sent, so rows it writes (an outbox)
+    commit with that status, exactly once. One that calls a remote service should key the call on
+    delivery["id"]: a retry may repeat it."""
     _senders[name] = sender
 
 
@@ -64,7 +67,7 @@ def render_text(template: str, data: dict) -> str:
 async def notify(user_ids: Iterable[int], template_code: str, data: dict, channels: Iterable[str] = ("inbox",),
                  url: str = "") -> int:
     """Queue/deliver one message per user per channel; returns the number of deliveries created."""
-    count = 0
+    count, channels = 0, tuple(channels)
     users = await db.fetch("SELECT id, email, phone, name FROM app_user WHERE id = ANY($1)", list(user_ids))
     for channel in channels:
         tpl = await template_for(template_code, channel)
@@ -89,6 +92,8 @@ async def notify(user_ids: Iterable[int], template_code: str, data: dict, channe
                 await jobs.enqueue("notify.send", {"delivery": delivery_id, "subject": subject, "body": body},
                                    dedupe_key=f"delivery:{delivery_id}")
             count += 1
+    if "inbox" in channels:
+        await sessions.shell_changed([u["id"] for u in users])  # their unread counts
     return count
 
 
@@ -137,14 +142,35 @@ async def _send_delivery(ctx: jobs.JobContext) -> dict:
         if delivery["channel"] == "email":
             await send_email(delivery["address"], ctx.payload["subject"], ctx.payload["body"])
         elif delivery["channel"] in _senders:
-            await _senders[delivery["channel"]](delivery, ctx.payload["subject"], ctx.payload["body"])
+            if not await _send_through_channel(delivery, ctx.payload["subject"], ctx.payload["body"]):
+                return {"skipped": True}
+            return {"sent": delivery["address"]}
         else:
             raise RuntimeError(_("Channel %(channel)s is not configured.", channel=delivery["channel"]))
     except Exception as exc:
-        await db.execute("UPDATE delivery_log SET status = 'failed', error = $2 WHERE id = $1", delivery["id"], str(exc)[:1000])
+        await db.execute("UPDATE delivery_log SET status = 'failed', error = $2 WHERE id = $1 AND status <> 'sent'",
+                         delivery["id"], str(exc)[:1000])
         raise
-    await db.execute("UPDATE delivery_log SET status = 'sent', sent_at = now(), error = '' WHERE id = $1", delivery["id"])
+    await _mark_sent(delivery["id"])
     return {"sent": delivery["address"]}
+
+
+async def _send_through_channel(delivery: dict, subject: str, body: str) -> bool:
+    """Hand the message to a registered channel and mark the delivery sent in ONE transaction, so what the
+    sender writes (the SMS outbox rows) commits with the status or not at all: a worker dying in between
+    leaves neither, and the retried job hands the message over exactly once. False: already sent."""
+    async with db.transaction():
+        # The row lock also makes a concurrent attempt wait here, then see `sent` and queue nothing.
+        status = await db.fetchval("SELECT status FROM delivery_log WHERE id = $1 FOR UPDATE", delivery["id"])
+        if status == "sent":
+            return False
+        await _senders[delivery["channel"]](delivery, subject, body)
+        await _mark_sent(delivery["id"])
+    return True
+
+
+async def _mark_sent(delivery_id: int) -> None:
+    await db.execute("UPDATE delivery_log SET status = 'sent', sent_at = now(), error = '' WHERE id = $1", delivery_id)
 
 
 async def unread_count(user_id: int) -> int:

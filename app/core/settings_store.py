@@ -18,6 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "login.max_failures": 5,
     "login.window_minutes": 15,
     "login.block_minutes": 15,
+    "login.idle_minutes": 7 * 24 * 60,  # a session unused this long ends (app.core.sessions)
     "smtp.host": "",
     "smtp.port": 0,
     "smtp.user": "",

@@ -40,6 +40,7 @@ class AppUser(Stamped, Table, tablename="app_user"):
     avatar = Varchar(length=200, default="")  # storage key of the profile photo
     last_login_at = Timestamptz(null=True, default=None)
     password_changed_at = Timestamptz(null=True, default=None)
+    session_version = Integer(default=0)  # bumped to revoke every session cookie (app.core.sessions)
 
 
 class Role(Stamped, Table, tablename="role"):

@@ -6,7 +6,7 @@ Opening a new todo notifies those users (inbox + email, template "todo_assigned"
 from __future__ import annotations
 
 from app.config import get_settings
-from app.core import db, jobs, notify
+from app.core import db, jobs, notify, sessions
 from app.core.pagination import Page, PageRequest
 from app.core.permissions import CurrentUser
 
@@ -56,6 +56,8 @@ async def open_todo(kind: str, ref: str, title: str, url: str, permission: str, 
         "ON CONFLICT (ref) WHERE status = 'open' DO UPDATE SET title = EXCLUDED.title "
         "RETURNING id, (xmax = 0) AS inserted",  # xmax = 0: the row was inserted, not updated
         kind, ref, title, url, permission, org_id)
+    if row["inserted"]:
+        await sessions.shell_changed()  # todo counts follow permissions and scope: everyone's may change
     if row["inserted"] and notify_users:
         await _notify(await users_for(permission, org_id), kind, title, url)
     return row["id"]
@@ -64,6 +66,8 @@ async def open_todo(kind: str, ref: str, title: str, url: str, permission: str, 
 async def close_todo(ref: str, actor_id: int | None) -> bool:
     status = await db.execute("UPDATE todo SET status = 'done', done_at = now(), done_by = $2 "
                               "WHERE ref = $1 AND status = 'open'", ref, actor_id)
+    if status.endswith(" 1"):
+        await sessions.shell_changed()
     return status.endswith(" 1")
 
 

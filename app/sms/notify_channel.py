@@ -14,5 +14,7 @@ async def system_account() -> int:
 
 
 async def send(delivery: dict, subject: str, body: str) -> None:
-    """Sender registered with app.core.notify; raising marks the delivery failed (the job retries)."""
+    """Sender registered with app.core.notify; raising marks the delivery failed (the job retries).
+    It runs in the transaction that marks the delivery sent (outbox.send joins it): the outbox rows and
+    that status commit together, so a worker dying after the handoff cannot make the retry queue it again."""
     await outbox.send(await system_account(), to=[delivery["address"]], text=body or subject, source="notify")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 
 from app.config import get_settings
-from app.core import auth, notify
+from app.core import auth, notify, sessions
 from app.core.audit import Actor
 from app.core.auth import LANG_COOKIE, SESSION_COOKIE, LoginRefused, client_ip
 from app.core.forms import Invalid
@@ -17,9 +17,9 @@ from app.core.web import actor, form_data, redirect, render, safe_next, submit
 from app.support import forms, user_service
 
 
-def _set_session_cookie(response: Response, token: str) -> None:
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=get_settings().secure_cookies,
-                        max_age=get_settings().session_days * 86400, path="/")
+def _set_session_cookie(response: Response, value: str) -> None:
+    response.set_cookie(SESSION_COOKIE, value, httponly=True, samesite="lax", secure=get_settings().secure_cookies,
+                        max_age=sessions.absolute_seconds(), path="/")
 
 
 @get("/", sync_to_thread=False)
@@ -52,17 +52,17 @@ async def login_submit(request: Request) -> Response:
             else:
                 form.add_error("", _("Wrong username or password."))
         else:
-            token = await auth.create_session(user_id, client_ip(request.scope), request.headers.get("user-agent", ""))
+            cookie = await sessions.create(user_id, client_ip(request.scope), request.headers.get("user-agent", ""))
             response = redirect(request, next_url)
-            _set_session_cookie(response, token)
+            _set_session_cookie(response, cookie)
             return response
     return await render(request, "support/login.html", form=form, next=data.get("next", ""), status=422)
 
 
 @post("/logout")
 async def logout(request: Request) -> Response:
-    if token := request.cookies.get(SESSION_COOKIE):
-        await auth.end_session(token)
+    if user := request.scope.get("user"):
+        await sessions.end(user.session_id, user.id)
     response = redirect(request, "/login", _("You have logged out."))
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -191,6 +191,14 @@ async def password_submit(request: Request) -> Response:
                         status=422)
 
 
-ROUTES = [home, login_page, login_submit, logout, switch_language, register_page, register_submit, forgot_page,
+@post("/admin/logout-everywhere", guards=[login_required])
+async def logout_everywhere(request: Request) -> Response:
+    await user_service.log_out_everywhere(actor(request), request.scope["user"].id)
+    response = redirect(request, "/login", _("You have logged out on every device."))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+ROUTES = [home, login_page, logout_everywhere, login_submit, logout, switch_language, register_page, register_submit, forgot_page,
           forgot_submit, reset_page, reset_submit, profile_page, profile_submit, password_submit]
 __all__ = ["ROUTES", "Actor"]

@@ -3,7 +3,7 @@
 Every query is bounded by the owner: another user's message simply does not exist for you."""
 from __future__ import annotations
 
-from app.core import db
+from app.core import db, sessions
 from app.core.pagination import Page, PageRequest
 
 STATUSES = ("unread", "read")
@@ -26,9 +26,11 @@ async def list_messages(user_id: int, status: str, req: PageRequest) -> Page:
 
 async def open_message(user_id: int, message_id: int) -> dict | None:
     """The message (None when it is not this user's); opening it marks it read."""
-    return await db.fetchrow(
+    row = await db.fetchrow(
         f'UPDATE inbox_message SET read_at = COALESCE(read_at, now()) WHERE id = $1 AND "user" = $2 '
         f"RETURNING {COLUMNS}", message_id, user_id)
+    await sessions.shell_changed([user_id])
+    return row
 
 
 async def mark(user_id: int, message_id: int, read: bool) -> bool:
@@ -36,11 +38,13 @@ async def mark(user_id: int, message_id: int, read: bool) -> bool:
     status = await db.execute(
         'UPDATE inbox_message SET read_at = CASE WHEN $3 THEN COALESCE(read_at, now()) END '
         'WHERE id = $1 AND "user" = $2', message_id, user_id, read)
+    await sessions.shell_changed([user_id])
     return status.endswith(" 1")
 
 
 async def mark_all_read(user_id: int) -> int:
     status = await db.execute('UPDATE inbox_message SET read_at = now() WHERE "user" = $1 AND read_at IS NULL', user_id)
+    await sessions.shell_changed([user_id])
     return int(status.rsplit(" ", 1)[-1])
 
 

@@ -1,7 +1,7 @@
 """Org tree (SUP-01): create, rename, move, disable; every node's materialised path gives data scope."""
 from __future__ import annotations
 
-from app.core import audit, db
+from app.core import audit, db, sessions
 from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
@@ -80,6 +80,8 @@ async def update(actor: Actor, node_id: int, *, name: str, kind: str, code: str 
         await db.execute("UPDATE org_node SET name=$2, kind=$3, code=$4, sort=$5, enabled=$6, updated_at=now(), "
                          "updated_by=$7 WHERE id=$1", node_id, name, kind, code, sort, enabled, actor.id)
         after = {**before, "name": name, "kind": kind, "code": code, "sort": sort, "enabled": enabled}
+        if name != before["name"]:
+            await sessions.user_changed()  # the shell shows the user's org name
         await audit.record(actor, "update", "org_node", node_id, before=before, after=after, org_id=node_id)
 
 
@@ -96,6 +98,7 @@ async def move(actor: Actor, node_id: int, new_parent_id: int) -> None:
                          "updated_at = now(), updated_by = $4 WHERE path LIKE $1 || '%'",
                          node["path"], new_path, delta, actor.id)
         await db.execute("UPDATE org_node SET parent = $2 WHERE id = $1", node_id, new_parent_id)
+        await sessions.user_changed()  # data scopes are org paths: every cached scope may have moved
         await audit.record(actor, "move", "org_node", node_id, before={"parent": node["parent"]},
                            after={"parent": new_parent_id}, org_id=node_id)
 

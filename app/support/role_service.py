@@ -1,7 +1,7 @@
 """Roles (SUP-03): permissions (menu/page/button) and a data scope, assigned to users."""
 from __future__ import annotations
 
-from app.core import audit, db
+from app.core import audit, db, sessions
 from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
@@ -70,6 +70,8 @@ async def save_role(actor: Actor, role_id: int | None, *, code: str, name: str, 
                              description, perms, data_scope, scope_org, actor.id)
             await audit.record(actor, "update", "role", role_id, after=after,
                                before={k: before[k] for k in after})
+            holders = await db.fetch('SELECT "user" FROM user_role WHERE role = $1', role_id)
+            await sessions.user_changed([r["user"] for r in holders])  # new permissions / scope at once
     return role_id
 
 

@@ -53,6 +53,8 @@ SECTIONS: list[tuple[str, Any, list[Setting]]] = [
         Setting("login.max_failures", L("Failed logins before blocking"), "int", min_value=1, max_value=100, required=True),
         Setting("login.window_minutes", L("Counting window (minutes)"), "int", min_value=1, max_value=1440, required=True),
         Setting("login.block_minutes", L("Block duration (minutes)"), "int", min_value=1, max_value=10080, required=True),
+        Setting("login.idle_minutes", L("Log out after inactivity (minutes)"), "int", min_value=5, max_value=20160,
+                required=True),
     ]),
     ("smtp", L("Email (SMTP)"), [
         Setting("smtp.host", L("SMTP host"), max_length=200),

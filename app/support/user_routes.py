@@ -92,4 +92,12 @@ async def user_unmask(request: Request, user_id: int, field: str) -> Response:
     return await render(request, "support/unmask.html", value=value, field=field, user_id=user_id, block="value")
 
 
-ROUTES = [user_list, user_new, user_create, user_detail, user_update, user_unmask]
+@post("/admin/users/{user_id:int}/logout-everywhere", guards=[requires("sup.user.edit")])
+async def user_logout_everywhere(request: Request, user_id: int) -> Response:
+    """Forced logout: every session of the user ends in every web process."""
+    await user_service.get_user(actor(request), user_id)  # inside the admin's data scope, or 403
+    await user_service.log_out_everywhere(actor(request), user_id)
+    return redirect(request, f"/admin/users/{user_id}", _("The user was logged out on every device."))
+
+
+ROUTES = [user_list, user_new, user_create, user_detail, user_update, user_unmask, user_logout_everywhere]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.core import audit, db, sqlfilter
+from app.core import audit, db, sessions, sqlfilter
 from app.core.audit import SYSTEM, Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
@@ -167,7 +167,9 @@ async def update_user(actor: Actor, user_id: int, *, name: str, email: str | Non
                          user_id, name or "", email, phone, org_id, kind, is_active, actor.id)
         await _set_roles(user_id, role_ids)
         if not is_active:
-            await db.execute('DELETE FROM web_session WHERE "user" = $1', user_id)
+            await sessions.end_all(user_id)  # lockout: refused by every web process at once
+        else:
+            await sessions.user_changed([user_id])  # roles, org (data scope) and name apply at once
         keys = ("name", "email", "phone", "org", "kind", "is_active")
         await audit.record(actor, "update", "user", user_id, org_id=org_id,
                            before={**{k: before[k] for k in keys}, "roles": sorted(before["role_ids"])},
@@ -180,7 +182,7 @@ async def set_password(actor: Actor, user_id: int, password: str, *, reason: str
     async with db.transaction():
         await db.execute("UPDATE app_user SET password_hash=$2, password_changed_at=now(), updated_at=now() WHERE id=$1",
                          user_id, hash_password(password))
-        await db.execute('DELETE FROM web_session WHERE "user" = $1', user_id)
+        await sessions.end_all(user_id)
         await audit.record(actor, "password", "user", user_id, summary=reason)
 
 
@@ -189,6 +191,14 @@ async def change_own_password(actor: Actor, current: str, new: str) -> None:
     if not verify_password(stored, current or ""):
         raise Invalid("current", _("The current password is not correct."))
     await set_password(actor, actor.id, new, reason="changed by user")
+
+
+async def log_out_everywhere(actor: Actor, user_id: int) -> None:
+    """Ends every session of the user, in every web process (the user's own "log out everywhere", or an
+    admin's forced logout)."""
+    async with db.transaction():
+        await sessions.end_all(user_id)
+        await audit.record(actor, "logout_all", "user", user_id, summary="log out everywhere")
 
 
 async def get_profile(user_id: int) -> dict:
@@ -219,6 +229,7 @@ async def update_profile(actor: Actor, *, name: str, email: str | None, phone: s
         await _check_unique(before["username"], email, actor.id)
         await db.execute("UPDATE app_user SET name=$2, email=$3, phone=$4, lang=$5, updated_at=now(), updated_by=$1 "
                          "WHERE id=$1", actor.id, name or "", email, phone, lang)
+        await sessions.user_changed([actor.id])
         await audit.record(actor, "update", "user", actor.id, summary="profile",
                            before={k: before[k] for k in ("name", "email", "phone", "lang")},
                            after={"name": name, "email": email, "phone": phone, "lang": lang})
@@ -269,6 +280,7 @@ async def create_superuser(username: str, password: str, email: str | None = Non
     if existing:
         await db.execute("UPDATE app_user SET password_hash=$2, is_superuser=TRUE, is_active=TRUE, kind='admin' "
                          "WHERE id=$1", existing, hash_password(password))
+        await sessions.end_all(existing)
         await audit.record(SYSTEM, "password", "user", existing, summary="createadmin")
         return existing
     user_id = await db.fetchval("INSERT INTO app_user (username, name, email, kind, is_superuser, password_hash,"

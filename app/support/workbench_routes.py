@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from litestar import Request, Response, get
 
-from app.core import menus, notify, settings_store, todos
+from app.core import menus, notify, sessions, settings_store, todos
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import render
@@ -28,8 +28,11 @@ async def shell_context(request: Request) -> dict:
     ctx = {"site_name": settings["site.name"], "site_copyright": settings["site.copyright"],
            "site_icp": settings["site.icp"], "in_wechat": "MicroMessenger" in request.headers.get("user-agent", "")}
     if user is not None and request.url.path.startswith("/admin"):
-        ctx.update(menu=await menus.menu_for(user, request.url.path), todo_count=await todos.count_open(user),
-                   unread_count=await notify.unread_count(user.id), watermark=watermark_url(user))
+        # computed once per user, until a write that changes them (app.core.sessions.shell_changed)
+        ctx.update(menu=await menus.menu_for(user, request.url.path),
+                   todo_count=await sessions.shell_value(user.id, "todos", lambda: todos.count_open(user)),
+                   unread_count=await sessions.shell_value(user.id, "unread", lambda: notify.unread_count(user.id)),
+                   watermark=watermark_url(user))
     return ctx
 
 
