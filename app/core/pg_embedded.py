@@ -104,24 +104,72 @@ def start(port: int | None = None) -> str:
 # Planner settings for this kind of machine (SSD, few cores, many concurrent short queries): index
 # lookups are cheap, and parallel workers on 2 cores steal CPU from other requests. JIT compiling cost
 # more than it saved: the 1,000-row INSERT … SELECT unnest of an import chunk was compiled every time
-# (JIT off: 34 → 29 s of PostgreSQL CPU for a 100,000-row import at a million alumni). Applied with
-# ALTER SYSTEM so existing data folders pick them up too.
-TUNING = {"random_page_cost": "1.1", "effective_cache_size": "4GB", "max_parallel_workers_per_gather": "0",
-          "jit": "off"}
+# (JIT off: 34 → 29 s of PostgreSQL CPU for a 100,000-row import at a million alumni).
+PLANNER = {"random_page_cost": "1.1", "max_parallel_workers_per_gather": "0", "jit": "off"}
+
+
+def machine_memory_bytes() -> int:
+    """Physical memory, or the container's limit when one is set (cgroup v2 / v1)."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            raw = Path(limit_file).read_text().strip()
+        except OSError:
+            continue
+        if raw.isdigit() and 0 < int(raw) < total:
+            total = int(raw)
+    return total
+
+
+def sizing(memory: int) -> dict[str, str]:
+    """Memory settings from the machine's size, the usual rules for a database sharing the box with the
+    app (pgtune's "web" profile): a quarter for shared buffers (at most 8 GB), the kernel's cache counted
+    as ~60 %, work_mem so that 300 connections × a few sorts cannot exhaust memory."""
+    mb = memory // (1024 * 1024)
+    shared = max(128, min(mb // 4, 8192))
+    return {
+        "shared_buffers": f"{shared}MB",
+        "effective_cache_size": f"{max(512, mb * 6 // 10)}MB",
+        "work_mem": f"{max(4, min(64, (mb - shared) // (300 * 3)))}MB",
+        "maintenance_work_mem": f"{max(64, min(2048, mb // 16))}MB",
+        "wal_buffers": "16MB",
+        "max_wal_size": "4GB" if mb >= 8192 else "1GB",
+        "checkpoint_completion_target": "0.9",
+    }
+
+
+def wanted_settings() -> dict[str, str]:
+    return {**PLANNER, **sizing(machine_memory_bytes())}
 
 
 def _tune(port: int) -> None:
-    psql = [str(bindir() / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-tAc"]
-    names = ", ".join(f"'{k}'" for k in TUNING)
-    current = subprocess.run([*psql, f"SELECT name, setting FROM pg_settings WHERE name IN ({names})", "postgres"],
-                             capture_output=True, text=True).stdout
-    have = dict(line.split("|", 1) for line in current.split() if "|" in line)
-    wanted = {k: v for k, v in TUNING.items() if have.get(k) != v.replace("4GB", "524288")}
-    if not wanted:
-        return
+    """Applies wanted_settings() with ALTER SYSTEM (existing data folders pick them up too); restarts the
+    server when one of them only takes effect at start (shared_buffers, wal_buffers)."""
+    psql = [str(bindir() / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-tA", "-F", "|", "-c"]
+    wanted = wanted_settings()
+    names = ", ".join(f"'{k}'" for k in wanted)
+    current = subprocess.run([*psql, "SELECT name, context, CASE WHEN unit IS NULL THEN setting ELSE "
+                              f"pg_size_bytes(current_setting(name))::text END FROM pg_settings WHERE name IN ({names})",
+                              "postgres"], capture_output=True, text=True, check=True).stdout
+    have = {name: (context, value) for name, context, value in (ln.split("|") for ln in current.split() if ln)}
+    changed = {}
     for key, value in wanted.items():
+        context, now = have.get(key, ("", ""))
+        target = value
+        if value[-2:] in ("MB", "GB"):
+            target = str(int(value[:-2]) * 1024 ** (2 if value.endswith("MB") else 3))
+        if now != target:
+            changed[key] = (context, value)
+    if not changed:
+        return
+    for key, (_context, value) in changed.items():
         subprocess.run([*psql, f"ALTER SYSTEM SET {key} = '{value}'", "postgres"], check=True, capture_output=True)
-    subprocess.run([*psql, "SELECT pg_reload_conf()", "postgres"], check=True, capture_output=True)
+    if any(context == "postmaster" for context, _v in changed.values()):
+        data = _pg_data_dir()
+        _ctl("restart", "-w", "-t", "120", "-m", "fast", "-l", str(data / "server.log"), "-o", f"-p {port}", data=data)
+        _wait_ready(port)
+    else:
+        subprocess.run([*psql, "SELECT pg_reload_conf()", "postgres"], check=True, capture_output=True)
 
 
 def stop() -> None:
