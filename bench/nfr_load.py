@@ -248,6 +248,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="granian workers of the product and the bare app")
     p.add_argument("--reuse-db", action="store_true", help=f"keep and reuse {DB_NAME} when it has the alumni")
     p.add_argument("--keep-db", action="store_true")
+    p.add_argument("--prepare-only", action="store_true", help="build the database (kept) and stop")
     p.add_argument("--json", type=Path, default=RESULTS / "nfr_load.json")
     p.add_argument("--child-sessions", type=int, help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -293,6 +294,9 @@ def main(argv=None) -> int:
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
         data = prepare(pg_url, db_url, args)
+        if args.prepare_only:
+            args.keep_db = True
+            return 0
         made = make_sessions(db_url, args.sessions)
         cookies = made["cookies"]
         log(f"{sum(map(len, cookies.values())):,} sessions in {made['seconds']:.1f}s")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
+
 from app.core import db
 from app.core.i18n import gettext
 
@@ -81,3 +83,20 @@ async def menu_for(user, path: str) -> list[MenuNode]:
         return nodes
 
     return build(None)
+
+
+def render_html(nodes: list[MenuNode]) -> Markup:
+    """The side menu's <li> tree, built in Python: cached per user and page by the shell, where a
+    recursive Jinja loop cost ~0.5 ms a page."""
+    out: list[str] = []
+    for node in nodes:
+        out.append(Markup('<li class="%s">') % ("active" if node.active else ""))
+        if node.url:
+            out.append(Markup('<a href="%s"%s>%s</a>') % (node.url, Markup(' aria-current="page"') if node.active
+                                                             else "", node.title))
+        else:
+            out.append(Markup('<span class="menu-group">%s</span>') % node.title)
+        if node.children:
+            out.append(Markup("<ul>") + render_html(node.children) + Markup("</ul>"))
+        out.append("</li>")
+    return Markup("".join(out))

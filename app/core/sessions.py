@@ -34,6 +34,7 @@ from app.core.security import new_token, token_hash
 log = logging.getLogger(__name__)
 CHANNEL = "tc_session"
 STATE_TTL = float(os.environ.get("TC_SESSION_TTL", "30"))
+SHELL_ENTRIES = 64  # per user
 REFRESH_AFTER = 300  # seconds between re-signing a cookie (sliding idle timeout)
 
 _USER_SQL = """
@@ -160,9 +161,19 @@ async def shell_value(user_id: int, key: Any, compute: Callable[[], Awaitable[An
     st = _states.get(user_id)
     if st is None or st.expires <= time.monotonic():
         return await compute()
-    if key not in st.shell:
-        st.shell[key] = await compute()
-    return st.shell[key]
+    if key in st.shell:
+        return st.shell[key]
+    value = await compute()
+    if len(st.shell) < SHELL_ENTRIES:  # menus per page: detail pages are many, keep the list pages
+        st.shell[key] = value
+    return value
+
+
+def shell_forget(user_id: int, key: Any) -> None:
+    """Drops one cached shell value of one user in this process (it was found out of date)."""
+    st = _states.get(user_id)
+    if st is not None:
+        st.shell.pop(key, None)
 
 
 # --- invalidation ----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ register(
     ("mall.order.cancel", N_("Cancel mall orders"), "button"),
     ("mall.order.pickup", N_("Verify pickup of mall orders"), "page"),
     ("mall.order.print", N_("Print mall orders"), "button"),
+    ("mall.print.all", N_("See and download everyone's print jobs"), "button"),
 )
 register(
     "mall.manage",

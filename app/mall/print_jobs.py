@@ -1,15 +1,18 @@
 """Big print batches (MALL-07, > printing.INLINE_MAX orders) run here: one render in a worker thread
-(the job keeps its lease meanwhile), the PDF waits in storage for the requester."""
+(the job keeps its lease meanwhile), the PDF waits in storage for the requester. Like export jobs, a
+print job (names, phones, addresses) is its requester's: others see and download it only with SEE_ALL."""
 from __future__ import annotations
 
 import anyio
 
 from app.adapters.storage import storage
 from app.core import db, imports, jobs
+from app.core.audit import Actor
 from app.core.pagination import Page, PageRequest
 from app.mall import printing
 
 KIND = "mall.print"
+SEE_ALL = "mall.print.all"  # see and download everyone's print jobs (superusers have it implicitly)
 
 
 @jobs.handler(KIND)
@@ -33,14 +36,27 @@ async def start(user_id: int, ids: list[int], kind: str) -> int:
     return await jobs.enqueue(KIND, {"ids": ids, "kind": kind}, created_by=user_id, max_attempts=2)
 
 
-async def get(job_id: int) -> dict | None:
+def _mine_sql(actor: Actor, args: list) -> str:
+    """Everyone's jobs with SEE_ALL; otherwise only the ones this actor started (in the SQL, not after)."""
+    if actor.can(SEE_ALL):
+        return "TRUE"
+    args.append(actor.id)
+    return f"j.created_by = ${len(args)}"
+
+
+async def get(actor: Actor, job_id: int) -> dict | None:
+    """The print job, or None when it is missing or someone else's (unless the actor has SEE_ALL)."""
     job = await jobs.get(job_id)
-    return job if job and job["kind"] == KIND else None
+    if job is None or job["kind"] != KIND:
+        return None
+    return job if actor.can(SEE_ALL) or job["created_by"] == actor.id else None
 
 
-async def list_jobs(req: PageRequest) -> Page:
-    total = await db.fetchval("SELECT count(*) FROM job WHERE kind = $1", KIND)
+async def list_jobs(actor: Actor, req: PageRequest) -> Page:
+    args: list = [KIND]
+    where = f"j.kind = $1 AND {_mine_sql(actor, args)}"
+    total = await db.fetchval(f"SELECT count(*) FROM job j WHERE {where}", *args)
     rows = await db.fetch(
-        "SELECT j.*, u.name AS user_name FROM job j LEFT JOIN app_user u ON u.id = j.created_by WHERE j.kind = $1"
-        f" ORDER BY j.id DESC LIMIT {req.per_page} OFFSET {req.offset}", KIND)
+        f"SELECT j.*, u.name AS user_name FROM job j LEFT JOIN app_user u ON u.id = j.created_by WHERE {where}"
+        f" ORDER BY j.id DESC LIMIT {req.per_page} OFFSET {req.offset}", *args)
     return Page(rows, total, req.page, req.per_page)

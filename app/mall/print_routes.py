@@ -47,7 +47,7 @@ async def print_job_start(request: Request) -> Response:
 
 @get("/admin/mall/print-jobs", guards=GUARD)
 async def print_job_list(request: Request) -> Response:
-    page = await print_jobs.list_jobs(PageRequest.from_query(request.query_params))
+    page = await print_jobs.list_jobs(actor_of(request), PageRequest.from_query(request.query_params))
     for job in page.items:
         _decode(job)
     return await render(request, "mall/print_jobs.html", page=page, kinds=printing.KINDS)
@@ -62,8 +62,8 @@ def _decode(job: dict) -> dict:
 
 @get("/admin/mall/print-jobs/{job_id:int}", guards=GUARD)
 async def print_job_status(request: Request, job_id: int) -> Response:
-    job = await print_jobs.get(job_id)
-    if job is None:
+    job = await print_jobs.get(actor_of(request), job_id)
+    if job is None:  # missing, or another user's (404 like export jobs: no hint that it exists)
         raise NotFoundException()
     _decode(job)
     running = job["status"] in ("queued", "running")
@@ -73,7 +73,7 @@ async def print_job_status(request: Request, job_id: int) -> Response:
 
 @get("/admin/mall/print-jobs/{job_id:int}/download", guards=GUARD)
 async def print_job_download(request: Request, job_id: int) -> Response:
-    job = await print_jobs.get(job_id)
+    job = await print_jobs.get(actor_of(request), job_id)
     if job is None or job["status"] != "done":
         raise NotFoundException()
     result = _decode(job)["result"]

@@ -8,9 +8,10 @@ from typing import Any
 from markupsafe import Markup
 
 from app.adapters.storage import storage
-from app.core import audit, db, dictionary, uploads
+from app.core import audit, db, dictionary, sessions, uploads
 from app.core.audit import Actor
 from app.core.forms import Invalid
+from app.core.i18n import current_locale
 from app.core.i18n import gettext as _
 from app.records import changes, fields, service
 
@@ -51,6 +52,22 @@ async def list_table(actor: Actor, specs: list[fields.FieldSpec]) -> list[dict]:
     for col in columns:
         if col["custom"]:
             col["render"], col["custom"] = _cell_renderer(col, labels.get(col["dict_type"] or "", {}), badge), False
+    return columns
+
+
+async def cached_list_table(actor: Actor, specs: list[fields.FieldSpec]) -> list[dict]:
+    """list_table once per user and catalogue (the same list object until a field changes): the columns
+    follow the user's permissions, which the shell cache is dropped with. Callers must not change them."""
+    async def compute():
+        return specs, await list_table(actor, specs)
+
+    if actor.id is None:
+        return await list_table(actor, specs)
+    key = ("rec.columns", current_locale.get())
+    held, columns = await sessions.shell_value(actor.id, key, compute)
+    if held is not specs:  # the catalogue was rebuilt since (a field changed)
+        sessions.shell_forget(actor.id, key)
+        held, columns = await sessions.shell_value(actor.id, key, compute)
     return columns
 
 
@@ -95,6 +112,13 @@ async def code_labels(columns: list[dict]) -> dict[str, dict[str, str]]:
         if t and t not in out:
             out[t] = await dictionary.label_map(t)
     return out
+
+
+async def cached_college_options(actor: Actor) -> list[tuple[str, str]]:
+    """college_options per user until the org tree changes (org writes drop every user's shell data)."""
+    if actor.id is None:
+        return await college_options(actor)
+    return await sessions.shell_value(actor.id, "rec.colleges", lambda: college_options(actor))
 
 
 async def college_options(actor: Actor) -> list[tuple[str, str]]:
@@ -161,7 +185,7 @@ async def delete_file(actor: Actor, person_id: int, file_id: int) -> dict:
         if row is None:
             raise service.NotFound(file_id)
         old = {k: row[k] for k in ("kind", "title", "storage_key", "filename", "content_type", "size")}
-        await changes.log_row(actor, person_id, "manual", "file", file_id, old, None)
+        await changes.log_row(actor, person_id, "manual", "file", file_id, old, None, was=row)
         await audit.record(actor, "delete", "rec_file", file_id, before=old, org_id=person["org"],
                            summary=person["name"])
     return row

@@ -34,7 +34,7 @@ TABS = ("basic", "contact", "education", "work", "interactions", "contacts", "fi
 async def list_context(request: Request) -> dict:
     """What views/records/_people_results.html needs besides `page`: the columns."""
     who = actor(request)
-    columns = await people.list_table(who, await fields.catalogue())
+    columns = await people.cached_list_table(who, await fields.catalogue())
     return {"columns": columns,
             "default_cols": [c["key"] for c in people.default_columns(columns)]}
 
@@ -46,7 +46,7 @@ async def person_list(request: Request) -> Response:
     page = await service.list_people(who, filters, PageRequest.from_query(params),
                                      where=tree.list_where(who, filters, params))
     return await render(request, "records/people.html", block="results", page=page, **await list_context(request),
-                        browse=await tree.build(who, params), colleges=await people.college_options(who),
+                        browse=await tree.build(who, params), colleges=await people.cached_college_options(who),
                         tag_options=[(str(k), v) for k, v in await tags.choices(who)],
                         kinds=[(k, str(v)) for k, v in fields.PERSON_KINDS.items()])
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote_plus, urlencode
 
-from app.core import cache, db, dictionary, sqlfilter, warmup
+from app.core import cache, cells, db, dictionary, sqlfilter, warmup
 from app.core.audit import Actor
+from app.core.i18n import current_locale
 from app.core.i18n import lazy as L
 from app.records import service
 
@@ -103,6 +104,13 @@ class Tree:
     counts: dict[str, int]
     selected: str | None
     choices: list[tuple[str, str]]  # all level keys with labels, for the level-order form
+    _html: dict = field(default_factory=dict, repr=False)
+
+    def html(self, label: str):
+        """The tree's markup (components/tree.html), made once per tree: trees are shared from the cache."""
+        if label not in self._html:
+            self._html[label] = cells.tree_html(self.nodes, self.selected, "?", self.counts, label)
+        return self._html[label]
 
 
 async def _labels(level: str, values: list[Any]) -> dict[Any, str]:
@@ -153,6 +161,15 @@ def _href_prefix(params: Mapping[str, str], levels: list[str], depth: int, chose
 
 
 async def build(actor: Actor, params) -> Tree:
+    """The browse tree for these query parameters, shared (like its counts) by every viewer with the same
+    visibility: its nodes, labels and links are the same for all of them."""
+    scope = actor.scope
+    key = ("rec.tree.built", scope.all, scope.subtree_paths, scope.org_ids, service.clearance(actor),
+           current_locale.get(), tuple((k, v) for k, v in params.multi_items() if k != "page"))
+    return await cache.cached(key, COUNTS_TTL, lambda: _build(actor, params), stale=COUNTS_STALE)
+
+
+async def _build(actor: Actor, params) -> Tree:
     levels = parse_levels(params)
     chosen = education_values(params)
     roots: list[Node] = []

@@ -1,5 +1,6 @@
 """Statistics page (SMS-07): sent / success / failure / pending and success rate per month of a year or
-per year, per account or channel; SVG charts (no JS) and an xlsx export of the same table."""
+per year, per account or channel; SVG charts (no JS) and an xlsx export of the same table. Figures come
+from the daily rollup, so the page states how fresh they are."""
 from __future__ import annotations
 
 from datetime import date
@@ -30,7 +31,9 @@ async def stats_page(request: Request) -> Response:
     opts, data = await _stats(request)
     choices = await accounts.choices(actor(request))
     years = [(str(y), str(y)) for y in range(date.today().year, date.today().year - 6, -1)]
-    return await render(request, "sms/stats.html", opts=opts, data=data, years=years,
+    refreshed = data["refreshed_at"].astimezone().strftime("%Y-%m-%d %H:%M") if data["refreshed_at"] else ""
+    return await render(request, "sms/stats.html", opts=opts, data=data, years=years, refreshed=refreshed,
+                        refresh_minutes=stats.REFRESH_SECONDS // 60,
                         account_options=[(a["id"], a["name"]) for a in choices], block="results")
 
 

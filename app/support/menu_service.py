@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from app.core import audit, db, menus
+from app.core import audit, db, menus, sessions
 from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
@@ -103,6 +103,7 @@ async def create_custom(actor: Actor, *, code: str, title: str, url: str, icon: 
                                                                     "sort": sort, "enabled": enabled,
                                                                     "parent": parent_id})
     menus.invalidate()
+    await sessions.shell_changed()  # every user's cached menu
     return menu_id
 
 
@@ -121,6 +122,7 @@ async def update(actor: Actor, menu_id: int, *, title: str, url: str, icon: str,
                  "enabled": enabled, "parent": parent_id}
         await audit.record(actor, "update", "menu", menu_id, before=before, after=after, summary=before["code"])
     menus.invalidate()
+    await sessions.shell_changed()  # every user's cached menu
 
 
 async def delete_custom(actor: Actor, menu_id: int) -> None:
@@ -135,3 +137,4 @@ async def delete_custom(actor: Actor, menu_id: int) -> None:
         await db.execute("DELETE FROM menu WHERE id = $1", menu_id)
         await audit.record(actor, "delete", "menu", menu_id, before=row, summary=row["code"])
     menus.invalidate()
+    await sessions.shell_changed()  # every user's cached menu

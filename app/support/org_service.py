@@ -67,6 +67,7 @@ async def create(actor: Actor, *, name: str, parent_id: int | None, kind: str = 
             parent_id, name, code, kind, sort, (parent["depth"] + 1) if parent else 0, actor.id)
         path = f"{parent['path'] if parent else '/'}{node_id}/"
         await db.execute("UPDATE org_node SET path = $2 WHERE id = $1", node_id, path)
+        await sessions.shell_changed()  # college lists and menus built from the tree
         await audit.record(actor, "create", "org_node", node_id, after={"name": name, "code": code, "kind": kind,
                                                                           "parent": parent_id}, org_id=node_id)
     return node_id
@@ -82,6 +83,8 @@ async def update(actor: Actor, node_id: int, *, name: str, kind: str, code: str 
         after = {**before, "name": name, "kind": kind, "code": code, "sort": sort, "enabled": enabled}
         if name != before["name"]:
             await sessions.user_changed()  # the shell shows the user's org name
+        else:
+            await sessions.shell_changed()  # college lists built from the tree
         await audit.record(actor, "update", "org_node", node_id, before=before, after=after, org_id=node_id)
 
 
@@ -111,4 +114,5 @@ async def delete(actor: Actor, node_id: int) -> None:
         if await db.fetchval("SELECT 1 FROM app_user WHERE org = $1 LIMIT 1", node_id):
             raise Conflict(_("Users still belong to this node; move them or disable the node instead."))
         await db.execute("DELETE FROM org_node WHERE id = $1", node_id)
+        await sessions.shell_changed()
         await audit.record(actor, "delete", "org_node", node_id, before=node, org_id=node["parent"])

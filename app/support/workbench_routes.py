@@ -7,6 +7,7 @@ from urllib.parse import quote
 from litestar import Request, Response, get
 
 from app.core import menus, notify, sessions, settings_store, todos
+from app.core.i18n import current_locale
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import render
@@ -28,12 +29,23 @@ async def shell_context(request: Request) -> dict:
     ctx = {"site_name": settings["site.name"], "site_copyright": settings["site.copyright"],
            "site_icp": settings["site.icp"], "in_wechat": "MicroMessenger" in request.headers.get("user-agent", "")}
     if user is not None and request.url.path.startswith("/admin"):
-        # computed once per user, until a write that changes them (app.core.sessions.shell_changed)
-        ctx.update(menu=await menus.menu_for(user, request.url.path),
+        # computed once per user (and page, for the menu), until a write changes them (sessions.shell_changed)
+        path = request.url.path
+        ctx.update(menu_html=await sessions.shell_value(user.id, ("menu", current_locale.get(), path),
+                                                        lambda: _menu_html(user, path)),
                    todo_count=await sessions.shell_value(user.id, "todos", lambda: todos.count_open(user)),
                    unread_count=await sessions.shell_value(user.id, "unread", lambda: notify.unread_count(user.id)),
-                   watermark=watermark_url(user))
+                   watermark=await sessions.shell_value(user.id, ("watermark", date.today()),
+                                                        lambda: _watermark(user)))
     return ctx
+
+
+async def _menu_html(user, path: str):
+    return menus.render_html(await menus.menu_for(user, path))
+
+
+async def _watermark(user) -> str:
+    return watermark_url(user)
 
 
 @get("/admin", guards=[requires("sup.admin")])

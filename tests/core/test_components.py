@@ -7,7 +7,7 @@ import segno
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from app.core import charts, qrcodes
+from app.core import cells, charts, qrcodes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,6 +18,7 @@ def env():
     environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     environment.globals.update(charts.TEMPLATE_GLOBALS)
     environment.globals.update(qrcodes.TEMPLATE_GLOBALS)
+    environment.globals.update(cells.TEMPLATE_GLOBALS)  # the app's environment has them too (app.core.web)
     return environment
 
 

@@ -108,3 +108,53 @@ async def test_big_batch_runs_as_a_job_with_progress_and_download(as_user, db):
     assert len(doc.pages) == 51 and size_mm(doc.pages[50]) == (100, 150)
     listing = await client.get("/admin/mall/print-jobs")
     assert status_url in listing.text
+
+
+async def _printer(db, username: str, extra: tuple[str, ...] = ()) -> int:
+    """Staff who may view and print orders (all data); `extra` adds permissions (e.g. mall.print.all)."""
+    from app.core.security import hash_password
+    from app.support.seed import DEMO_PASSWORD
+
+    org = await db.fetchval("SELECT id FROM org_node WHERE code = 'HQ'")
+    role = await db.fetchval("INSERT INTO role (code, name, permissions, data_scope) VALUES ($1, $1, $2, 'all')"
+                             " RETURNING id", f"r_{username}", ["sup.admin", "mall.order.view", "mall.order.print",
+                                                                 *extra])
+    uid = await db.fetchval("INSERT INTO app_user (username, name, kind, org, password_hash) VALUES"
+                            " ($1, $1, 'admin', $2, $3) RETURNING id", username, org, hash_password(DEMO_PASSWORD))
+    await db.execute("INSERT INTO user_role (\"user\", role) VALUES ($1, $2)", uid, role)
+    return uid
+
+
+@pytest.mark.req("MALL-07")
+async def test_print_jobs_are_seen_and_downloaded_only_by_their_requester_or_a_print_admin(as_user, db):
+    from app.mall import print_jobs
+
+    ids = await make_orders(db, 51)
+    alice, bob = await _printer(db, "print_alice"), await _printer(db, "print_bob")
+    await _printer(db, "print_boss", ("mall.print.all",))
+    bobs = await print_jobs.start(bob, ids, "label100x150")
+    await jobs.drain()  # bob's PDF (names, phones, addresses) is ready for download
+    alices = await print_jobs.start(alice, ids[:10], "sheet")  # stays queued
+
+    client = await as_user("print_alice")
+    listing = await client.get("/admin/mall/print-jobs")
+    assert listing.status_code == 200
+    assert f'/admin/mall/print-jobs/{alices}"' in listing.text
+    assert f'/admin/mall/print-jobs/{bobs}"' not in listing.text and "print_bob" not in listing.text
+    assert (await client.get(f"/admin/mall/print-jobs/{alices}")).status_code == 200
+    assert (await client.get(f"/admin/mall/print-jobs/{bobs}")).status_code == 404
+    refused = await client.get(f"/admin/mall/print-jobs/{bobs}/download")
+    assert refused.status_code == 404 and not refused.content.startswith(b"%PDF")
+
+    client = await as_user("print_bob")
+    own = await client.get(f"/admin/mall/print-jobs/{bobs}/download")
+    assert own.status_code == 200 and len(reader(own.content).pages) == 51
+    assert f'/admin/mall/print-jobs/{alices}"' not in (await client.get("/admin/mall/print-jobs")).text
+
+    for admin in ("print_boss", "admin"):  # the see-all permission, and a superuser
+        client = await as_user(admin)
+        listing = await client.get("/admin/mall/print-jobs")
+        assert f'/admin/mall/print-jobs/{alices}"' in listing.text and f'/admin/mall/print-jobs/{bobs}"' in listing.text
+        assert "print_alice" in listing.text and "print_bob" in listing.text
+        other = await client.get(f"/admin/mall/print-jobs/{bobs}/download")
+        assert other.status_code == 200 and other.content.startswith(b"%PDF-")
