@@ -67,13 +67,16 @@ async def _child_sessions(count: int) -> dict:
 
     await db.start_pool(min_size=1, max_size=4)
     try:
-        users = await db.fetch("SELECT id FROM app_user WHERE NOT is_superuser AND username NOT IN "
-                               "(SELECT username FROM app_user u JOIN user_role ur ON ur.\"user\" = u.id) "
-                               "ORDER BY id LIMIT $1", count)
+        from app.support.seed import USERS
+
+        demo = [u[0] for u in USERS]  # the demo accounts keep their own roles
+        users = await db.fetch("SELECT id FROM app_user WHERE NOT is_superuser AND username <> ALL($2::text[]) "
+                               "ORDER BY id LIMIT $1", count, demo)
         if len(users) < count:
             raise SystemExit(f"only {len(users)} plain users; seed more with --users")
         admins = [u["id"] for u in users[: int(count * ADMIN_SHARE)]]
         role = await db.fetchval("SELECT id FROM role WHERE code = 'hq_admin'")
+        await db.execute('DELETE FROM user_role WHERE "user" = ANY($1)', [u["id"] for u in users])  # rerun-safe
         await db.execute('INSERT INTO user_role ("user", role) SELECT unnest($1::bigint[]), $2 ON CONFLICT DO NOTHING',
                          admins, role)
         await db.execute("UPDATE app_user SET is_active = TRUE WHERE id = ANY($1)", [u["id"] for u in users])
@@ -302,7 +305,7 @@ def main(argv=None) -> int:
         log(f"{sum(map(len, cookies.values())):,} sessions in {made['seconds']:.1f}s")
         ids = asyncio.run(wb._query(db_url, "SELECT (SELECT id FROM org_node WHERE code = 'CS') AS cs,"
                                             " (SELECT (min(id) + max(id)) / 2 FROM rec_person) AS mid,"
-                                            " (SELECT min(id) FROM mall_product WHERE status = 'on_sale') AS product"))[0]
+                                            " (SELECT min(id) FROM mall_product WHERE status = 'on_shelf') AS product"))[0]
         person = asyncio.run(wb._query(db_url, f"SELECT id FROM rec_person WHERE id >= {ids['mid']} AND status = "
                                                "'active' AND secrecy = 0 ORDER BY id LIMIT 1"))[0]["id"]
         values = {"college": ids["cs"], "year": 2010, "person": person, "product": ids["product"],
