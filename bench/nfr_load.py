@@ -45,6 +45,7 @@ import web_baseline as wb  # noqa: E402
 DB_NAME = "tc_bench_nfr"
 RESULTS = BENCH / "results"
 ADMIN_SHARE = 0.2
+CSRF = [""]  # "; tc_csrf=…": browsers keep the CSRF cookie, so the load does too (else every answer sets one)
 # (key, weight, who, path template) — what 1,000 users of an alumni office and its alumni click
 MIX = [
     ("records_list", 20, "admin", "/admin/records?college={college}&entry_year={year}"),
@@ -110,7 +111,7 @@ class Conn:
         self.reader, self.writer = reader, writer
 
     async def get(self, host: str, path: str, cookie: str) -> int:
-        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nCookie: tc_session={cookie}\r\n"
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nCookie: tc_session={cookie}{CSRF[0]}\r\n"
                           "Accept-Language: zh-CN\r\nUser-Agent: nfr-load\r\n\r\n".encode())
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
@@ -321,8 +322,12 @@ def main(argv=None) -> int:
             server.start()
         for server in servers:
             server.wait_ready(120)
-        admin_cookie = "tc_session=" + cookies["admin"][0]
-        alumni_cookie = "tc_session=" + cookies["alumni"][0]
+        import httpx
+
+        csrf = httpx.get(product.base + "/login").cookies.get("tc_csrf")
+        CSRF[0] = f"; tc_csrf={csrf}" if csrf else ""
+        admin_cookie = "tc_session=" + cookies["admin"][0] + CSRF[0]
+        alumni_cookie = "tc_session=" + cookies["alumni"][0] + CSRF[0]
         for key, _w, who, _t in MIX:
             status = wb.check_page(product.base, paths[key], admin_cookie if who == "admin" else alumni_cookie)
             log(f"{key}: {paths[key]} → {status} bytes")

@@ -21,6 +21,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Iterable
 
@@ -68,8 +69,13 @@ _loading: dict[int, asyncio.Future] = {}
 _generation = 0  # moves on with every "user changed": a load that overlapped one is not kept
 
 
+@lru_cache(maxsize=4)
+def _serializer_for(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="session")
+
+
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(get_settings().secret_key, salt="session")
+    return _serializer_for(get_settings().secret_key)
 
 
 def encode(session_id: int, user_id: int, version: int, issued: int) -> str:
