@@ -1,4 +1,4 @@
-"""Points ledger for admins (MALL-02): every earn/spend/refund/grant/deduct row with filters (user,
+"""Points ledger for admins (MALL-02): every earn/spend/refund/grant/deduct/expire row with filters (user,
 kind, action, date range), paging and export; one user's balance, level and consistency check.
 Rows are limited in SQL to users inside the viewer's data scope (the user's org node)."""
 from __future__ import annotations

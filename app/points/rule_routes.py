@@ -1,4 +1,5 @@
-"""Points rules and tasks admin (MALL-01): list, create, edit, enable/disable, delete (confirmed)."""
+"""Points rules and tasks admin (MALL-01): list, create, edit, enable/disable, delete (confirmed); the
+points expiry policy (app.points.expiry) is edited on the same page."""
 from __future__ import annotations
 
 from litestar import Request, Response, get, post
@@ -9,7 +10,7 @@ from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render, submit
-from app.points import rules
+from app.points import expiry, rules
 
 GUARD = [requires("pts.rule.edit")]
 BASE = "/admin/points/rules"
@@ -22,10 +23,25 @@ async def _load(rule_id: int) -> dict:
         raise NotFoundException() from None
 
 
+async def _list_page(request: Request, expiry_form=None, status: int = 200) -> Response:
+    page = await rules.list_rules(sqlfilter.text(request.query_params, "q"), PageRequest.from_query(request.query_params))
+    policy = await expiry.get_policy()
+    return await render(request, "points/rules.html", page=page, block="results", status=status,
+                        expiry_form=expiry_form or expiry.policy_form(expiry.form_data(policy)),
+                        expiry_summary=expiry.describe(policy))
+
+
 @get(BASE, guards=GUARD)
 async def rule_list(request: Request) -> Response:
-    page = await rules.list_rules(sqlfilter.text(request.query_params, "q"), PageRequest.from_query(request.query_params))
-    return await render(request, "points/rules.html", page=page, block="results")
+    return await _list_page(request)
+
+
+@post(f"{BASE}/expiry", guards=GUARD)
+async def expiry_update(request: Request) -> Response:
+    form = expiry.policy_form(await form_data(request))
+    done = await submit(request, form, lambda cleaned: expiry.save_policy(actor(request), cleaned), BASE,
+                        _("Expiry policy saved."))
+    return done or await _list_page(request, form, status=422)
 
 
 async def _form_page(request: Request, form, rule: dict | None = None, status: int = 200) -> Response:
@@ -86,4 +102,4 @@ async def rule_delete(request: Request, rule_id: int) -> Response:
     return redirect(request, BASE, _("Rule deleted."))
 
 
-ROUTES = [rule_list, rule_new, rule_create, rule_edit, rule_update, rule_toggle, rule_delete_confirm, rule_delete]
+ROUTES = [rule_list, expiry_update, rule_new, rule_create, rule_edit, rule_update, rule_toggle, rule_delete_confirm, rule_delete]

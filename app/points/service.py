@@ -1,4 +1,4 @@
-"""Unified points service (SUP-09): earn, spend, refund, grant/deduct, balance, rule-based awards.
+"""Unified points service (SUP-09): earn, spend, refund, grant/deduct, expire, balance, rule-based awards.
 
 Every call is idempotent by `key` (a UNIQUE index on pts_ledger.key: the same key again returns the
 first Entry and changes nothing) and joins the caller's transaction, so checkout can reserve stock,
@@ -140,6 +140,16 @@ async def grant(user_id: int, amount: int, *, key: str, reason: str, actor: Acto
 async def deduct(user_id: int, amount: int, *, key: str, reason: str, actor: Actor | None = None) -> Entry:
     """Manual deduction by an admin (MALL-04); never below zero (InsufficientPoints)."""
     return await _change(user_id, -_positive(amount), kind="deduct", key=key, reason=reason, actor=actor)
+
+
+async def expire(user_id: int, amount: int, *, key: str, reason: str, ref: str = "") -> Entry:
+    """Points past their validity leave the balance (app.points.expiry works out how many)."""
+    return await _change(user_id, -_positive(amount), kind="expire", key=key, reason=reason, ref=ref)
+
+
+async def lock_account(user_id: int) -> int:
+    """Inside a transaction: hold the user's account lock until it ends (no change in between); the balance."""
+    return await _lock(user_id)
 
 
 async def refund(user_id: int, *, key: str, original_key: str, reason: str,

@@ -1,6 +1,7 @@
 """Batch update (REC-13): set one or more fields on every person matching the list filters, as one
 batch. Each field is one set-based UPDATE whose change-log rows are written by the same statement
-(INSERT … SELECT over the updated rows), so 100,000 persons cost a few statements, not 100,000."""
+(INSERT … SELECT over the updated rows), so 100,000 persons cost a few statements, not 100,000. Each
+change row keeps the person's update stamps from before (rollback puts them back)."""
 from __future__ import annotations
 
 from datetime import date
@@ -15,6 +16,8 @@ from app.records.service import PersonFilters, filter_where
 
 # Never set in bulk: identity values that must stay unique per person, and computed ones.
 EXCLUDED = ("name", "id_number", "created_at", "phone", "email")
+# The person's update stamps before the write, as changes.stamp() writes them for the change log.
+STAMP_SQL = "jsonb_build_object('updated_at', p.updated_at, 'updated_by', p.updated_by)"
 
 
 async def updatable_fields() -> list[fields.FieldSpec]:
@@ -88,12 +91,12 @@ async def parse_values(actor: Actor, data: dict[str, Any], codes: list[str]) -> 
 async def _set_column(actor: Actor, where_sql: str, args: list, column: str, value: Any, batch: int) -> int:
     n = len(args)
     rows = await db.fetch(
-        f"WITH t AS (SELECT p.id, to_jsonb(p.{column}) AS old FROM rec_person p WHERE {where_sql}"
-        f" AND p.{column} IS DISTINCT FROM ${n + 1} FOR UPDATE OF p),"
+        f"WITH t AS (SELECT p.id, to_jsonb(p.{column}) AS old, {STAMP_SQL} AS stamp FROM rec_person p"
+        f" WHERE {where_sql} AND p.{column} IS DISTINCT FROM ${n + 1} FOR UPDATE OF p),"
         f" u AS (UPDATE rec_person p SET {column} = ${n + 1}, updated_at = now(), updated_by = ${n + 2}"
         f" FROM t WHERE p.id = t.id RETURNING p.id, to_jsonb(p.{column}) AS new)"
-        f" INSERT INTO rec_change (person, batch, method, section, field, old, new, actor, actor_name)"
-        f" SELECT t.id, ${n + 3}, 'batch_update', 'basic', '{column}', t.old, u.new, ${n + 2}, ${n + 4}"
+        f" INSERT INTO rec_change (person, batch, method, section, field, old, new, actor, actor_name, old_stamp)"
+        f" SELECT t.id, ${n + 3}, 'batch_update', 'basic', '{column}', t.old, u.new, ${n + 2}, ${n + 4}, t.stamp"
         f" FROM t JOIN u ON u.id = t.id RETURNING person", *args, value, actor.id, batch, actor.name)
     return len(rows)
 
@@ -101,13 +104,13 @@ async def _set_column(actor: Actor, where_sql: str, args: list, column: str, val
 async def _set_custom(actor: Actor, where_sql: str, args: list, code: str, value: Any, batch: int) -> int:
     n = len(args)
     rows = await db.fetch(
-        f"WITH t AS (SELECT p.id, p.custom -> ${n + 5}::text AS old FROM rec_person p WHERE {where_sql}"
-        f" AND (p.custom -> ${n + 5}::text) IS DISTINCT FROM ${n + 1}::jsonb FOR UPDATE OF p),"
+        f"WITH t AS (SELECT p.id, p.custom -> ${n + 5}::text AS old, {STAMP_SQL} AS stamp FROM rec_person p"
+        f" WHERE {where_sql} AND (p.custom -> ${n + 5}::text) IS DISTINCT FROM ${n + 1}::jsonb FOR UPDATE OF p),"
         f" u AS (UPDATE rec_person p SET custom = jsonb_set(COALESCE(p.custom, '{{}}'), ARRAY[${n + 5}::text],"
         f" ${n + 1}::jsonb), updated_at = now(), updated_by = ${n + 2} FROM t WHERE p.id = t.id RETURNING p.id)"
-        f" INSERT INTO rec_change (person, batch, method, section, field, old, new, actor, actor_name)"
+        f" INSERT INTO rec_change (person, batch, method, section, field, old, new, actor, actor_name, old_stamp)"
         f" SELECT t.id, ${n + 3}, 'batch_update', 'basic', 'custom.' || ${n + 5}::text, t.old, ${n + 1}::jsonb,"
-        f" ${n + 2}, ${n + 4} FROM t JOIN u ON u.id = t.id RETURNING person",
+        f" ${n + 2}, ${n + 4}, t.stamp FROM t JOIN u ON u.id = t.id RETURNING person",
         *args, changes._json(value) or "null", actor.id, batch, actor.name, code)
     return len(rows)
 

@@ -127,7 +127,7 @@ async def _drop(actor: Actor, section: str, table: str, other_id: int, batch: in
     """Delete the other person's rows the survivor already has; the full rows are logged for rollback."""
     rows = await db.fetch(f"DELETE FROM {table} x WHERE x.person = $1 AND {where} RETURNING x.*", other_id)
     for row in rows:
-        await changes.log_row(actor, other_id, "merge", section, row["id"], row, None, batch)
+        await changes.log_row(actor, other_id, "merge", section, row["id"], row, None, batch, was=row)
     return len(rows)
 
 
@@ -137,9 +137,11 @@ async def _move_login(actor: Actor, survivor: dict, other: dict, batch: int) -> 
     if not other.get("user") or survivor.get("user"):
         return
     await db.execute('UPDATE rec_person SET "user" = NULL WHERE id = $1', other["id"])
-    await changes.log_fields(actor, other["id"], "merge", {"user": other["user"]}, {"user": None}, batch=batch)
+    await changes.log_fields(actor, other["id"], "merge", {"user": other["user"]}, {"user": None}, batch=batch,
+                             was=other)
     await db.execute('UPDATE rec_person SET "user" = $2 WHERE id = $1', survivor["id"], other["user"])
-    await changes.log_fields(actor, survivor["id"], "merge", {"user": None}, {"user": other["user"]}, batch=batch)
+    await changes.log_fields(actor, survivor["id"], "merge", {"user": None}, {"user": other["user"]}, batch=batch,
+                             was=survivor)
 
 
 async def merge(actor: Actor, survivor_id: int, other_id: int, take_other: list[str]) -> int:
@@ -186,7 +188,7 @@ async def merge(actor: Actor, survivor_id: int, other_id: int, take_other: list[
         await db.execute("UPDATE rec_person SET status = 'merged', merged_into = $2, updated_at = now(),"
                          " updated_by = $3 WHERE id = $1", other_id, survivor_id, actor.id)
         await changes.log_fields(actor, other_id, "merge", {"status": other["status"], "merged_into": None},
-                                 {"status": "merged", "merged_into": survivor_id}, batch=batch)
+                                 {"status": "merged", "merged_into": survivor_id}, batch=batch, was=other)
         await audit.record(actor, "merge", "rec_person", survivor_id, org_id=survivor["org"],
                            summary=f"{other['name']} #{other_id} → {survivor['name']} #{survivor_id}",
                            after={"merged": other_id, "fields": sorted(take_other), "batch": batch})

@@ -4,7 +4,11 @@ deleted rows (a merge's moved rows go back because their `person` field is logge
 
 A change is refused (RollbackConflict) when a later, still effective change touched the same field or
 row: that later change must be rolled back first. The rollback is itself logged (method "rollback",
-in a batch of kind "rollback") and audited; rolled-back rows and batches are marked."""
+in a batch of kind "rollback") and audited; rolled-back rows and batches are marked.
+
+The rows' update stamps (updated_at/updated_by) come back too, from each change row's `old_stamp`: a
+rollback is not an edit of the record, it is visible in the change log, on the batch and in the audit
+log, while the record again says who changed it last among the changes still in effect."""
 from __future__ import annotations
 
 import json
@@ -108,6 +112,42 @@ async def _restore_fields(rows: list[dict]) -> None:
             f' jsonb_build_object($2::text, x.old)))."{field}" FROM ({pick}) x WHERE t.id = x.target', ids, field)
 
 
+# Per row: the writes after its last still-effective change are all rolled back; the earliest of them
+# (with a stamp) says what the stamps were before. Rows written after the log (updated_at later than
+# any logged write) keep theirs. Writes of one transaction share `at`, so a half-undone write counts as live.
+STAMP_SQL = """
+WITH hist AS (
+  SELECT {key} AS target, h.id, h.at, h.rolled_back, h.old_stamp FROM rec_change h
+  WHERE h.person = ANY($1::bigint[]) AND {key} = ANY($2::bigint[]) AND h.section = ANY($3::text[])
+    AND h.method <> 'rollback'),
+live AS (SELECT target, max(at) AS at FROM hist WHERE NOT rolled_back GROUP BY target),
+last AS (SELECT target, max(at) AS at FROM hist GROUP BY target),
+pick AS (SELECT DISTINCT ON (h.target) h.target, h.old_stamp FROM hist h LEFT JOIN live l ON l.target = h.target
+         WHERE h.rolled_back AND (l.at IS NULL OR h.at > l.at) AND h.old_stamp ? 'updated_at'
+         ORDER BY h.target, h.at, h.id)
+UPDATE {table} t SET updated_at = (p.old_stamp ->> 'updated_at')::timestamptz,
+  updated_by = (p.old_stamp ->> 'updated_by')::bigint
+FROM pick p JOIN last ON last.target = p.target
+WHERE t.id = p.target AND t.updated_at <= last.at
+"""
+
+
+async def _restore_stamps(rows: list[dict]) -> None:
+    """After the replay (rows already marked rolled back): put back the stamps of every row touched."""
+    sections: dict[str, set[str]] = {}
+    for r in rows:
+        sections.setdefault(TABLES[r["section"]], set()).add(r["section"])
+    for table, names in sections.items():
+        if "updated_at" not in await _columns(table):
+            continue  # person tags, interactions: no stamps
+        person_level = table == "rec_person"
+        mine = [r for r in rows if r["section"] in names]
+        targets = sorted({r["person"] if person_level else r["row_id"] for r in mine})
+        persons = sorted({r["person"] for r in mine})
+        await db.execute(STAMP_SQL.format(key="h.person" if person_level else "h.row_id", table=table),
+                         persons, targets, sorted(PERSON_SECTIONS if person_level else names))
+
+
 async def _undo_row(r: dict) -> None:
     """A row op: created → delete it; deleted → insert it again with its old id and values."""
     table = TABLES[r["section"]]
@@ -115,7 +155,7 @@ async def _undo_row(r: dict) -> None:
     if r["old"] is None:  # it was created
         await db.execute(f"DELETE FROM {table} WHERE id = $1", target)
         return
-    old = _decode(r["old"])
+    old = {**_decode(r.get("old_stamp")), **_decode(r["old"])}  # the deleted row's stamps, unless logged in full
     old["id"] = target
     if table != "rec_person":
         old.setdefault("person", r["person"])
@@ -153,6 +193,7 @@ async def _replay(actor: Actor, rows: list[dict], batch_id: int) -> None:
         " SELECT person, $2, 'rollback', section, row_id, field, new, old, $3, $4 FROM rec_change"
         " WHERE id = ANY($1::bigint[]) ORDER BY id DESC", ids, batch_id, actor.id, actor.name)
     await db.execute("UPDATE rec_change SET rolled_back = TRUE WHERE id = ANY($1::bigint[])", ids)
+    await _restore_stamps(rows)
     # name_terms follow the name (search index) for persons whose name came back or who came back.
     renamed = {r["person"] for r in rows if r["section"] in PERSON_SECTIONS and r["field"] in ("name", "")}
     for person_id in renamed:

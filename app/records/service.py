@@ -324,7 +324,8 @@ async def update_person(actor: Actor, person_id: int, data: dict[str, Any], *, m
             args.append(search_terms(values["name"]))
         await db.execute(f"UPDATE rec_person SET {', '.join(sets)}, updated_at = now(), updated_by = ${len(args) + 2}"
                          f" WHERE id = $1", person_id, *args, actor.id)
-        await changes.log_fields(actor, person_id, method, old, {k: values[k] for k in changed}, batch=batch)
+        await changes.log_fields(actor, person_id, method, old, {k: values[k] for k in changed}, batch=batch,
+                                 was=before)
         await audit.record(actor, "update", "rec_person", person_id, before={k: old[k] for k in changed},
                            after={k: values[k] for k in changed}, org_id=before["org"], summary=before["name"])
     return changed
@@ -375,7 +376,7 @@ async def update_education(actor: Actor, person_id: int, education_id: int, data
                              *[values[k] for k in changed])
             await changes.log_fields(actor, person_id, method, {k: before[k] for k in changed},
                                      {k: values[k] for k in changed}, section="education", row_id=education_id,
-                                     batch=batch)
+                                     batch=batch, was=before)
     return changed
 
 
@@ -387,7 +388,7 @@ async def delete_education(actor: Actor, person_id: int, education_id: int) -> N
         if before is None:
             raise NotFound(education_id)
         await changes.log_row(actor, person_id, "manual", "education", education_id,
-                              {k: before[k] for k in EDUCATION_FIELDS}, None)
+                              {k: before[k] for k in EDUCATION_FIELDS}, None, was=before)
 
 
 async def add_contact(actor: Actor, person_id: int, method: str, summary: str, contacted_at=None) -> int:

@@ -125,6 +125,8 @@ class RecChange(Table, tablename="rec_change"):
     actor_name = Varchar(length=64, default="")
     at = Timestamptz(default=TimestamptzNow())
     rolled_back = Boolean(default=False)
+    # the row's updated_at/updated_by before this change (deleted rows: created_* too); rollback restores them
+    old_stamp = JSONB(null=True, default=None)
 
 
 class RecField(Stamped, Table, tablename="rec_field"):

@@ -85,7 +85,7 @@ async def update_work(actor: Actor, person_id: int, work_id: int, data: dict[str
             await db.execute(f"UPDATE rec_work SET {sets}, updated_at = now(), updated_by = $2 WHERE id = $1",
                              work_id, actor.id, *[values[k] for k in changed])
             await changes.log_fields(actor, person_id, "manual", {k: before[k] for k in changed},
-                                     {k: values[k] for k in changed}, section="work", row_id=work_id)
+                                     {k: values[k] for k in changed}, section="work", row_id=work_id, was=before)
             await audit.record(actor, "update", "rec_work", work_id, before={k: before[k] for k in changed},
                                after={k: values[k] for k in changed}, org_id=person["org"], summary=person["name"])
     return changed
@@ -98,6 +98,6 @@ async def delete_work(actor: Actor, person_id: int, work_id: int) -> None:
         if before is None:
             raise service.NotFound(work_id)
         old = {k: before[k] for k in WORK_FIELDS}
-        await changes.log_row(actor, person_id, "manual", "work", work_id, old, None)
+        await changes.log_row(actor, person_id, "manual", "work", work_id, old, None, was=before)
         await audit.record(actor, "delete", "rec_work", work_id, before=old, org_id=person["org"],
                            summary=person["name"])

@@ -1,14 +1,15 @@
-"""Rollback engine (REC-16, used by REC-08/12/13): undo a change or a batch, exactly; refuse when a later
-change touched the same field; the rollback is logged and audited."""
+"""Rollback engine (REC-16, used by REC-08/12/13): undo a change or a batch, exactly (update stamps
+included); refuse when a later change touched the same field; the rollback is logged and audited."""
 from datetime import date
 
 import pytest
 
-from app.core.audit import SYSTEM
+from app.core.audit import SYSTEM, Actor
 from app.core.forms import Conflict
-from app.records import changes, rollback, service
-from tests.helpers import csrf_from
-from tests.records.merge_helpers import diff, person, snapshot
+from app.records import batch_update, changes, merge, rollback, service
+from app.records.service import PersonFilters
+from tests.helpers import csrf_from, post_form
+from tests.records.merge_helpers import diff, duplicate_pair, org, person, snapshot
 
 pytestmark = pytest.mark.req("REC-16")
 
@@ -114,3 +115,113 @@ async def test_batch_rollback_conflict_is_shown(db, as_user):
     assert response.status_code == 409
     assert "Roll back the later one first" in response.text
     assert await db.fetchval("SELECT status FROM rec_batch WHERE id = $1", batch) == "done"
+
+
+# --- update stamps: a rollback puts updated_at / updated_by back ------------------------------------------
+
+STAMPED = ("rec_person", "rec_education", "rec_work", "rec_contact_log", "rec_file")
+
+
+async def _actor(db, username: str) -> Actor:
+    return Actor(await db.fetchval("SELECT id FROM app_user WHERE username = $1", username), username,
+                 is_superuser=True)
+
+
+async def _age_stamps(db, username: str) -> dict:
+    """Every record last changed long ago by `username` (distinct times), so a stamp a change left shows."""
+    user_id = await db.fetchval("SELECT id FROM app_user WHERE username = $1", username)
+    for table in STAMPED:
+        await db.execute(f"UPDATE {table} SET updated_at = timestamptz '2020-03-04 05:06:07.123456+08'"
+                         f" + id * interval '1 second', updated_by = $1", user_id)
+    return await _stamps(db)
+
+
+async def _stamps(db) -> dict:
+    return {table: {r["id"]: (r["updated_at"], r["updated_by"])
+                    for r in await db.fetch(f"SELECT id, updated_at, updated_by FROM {table} ORDER BY id")}
+            for table in STAMPED}
+
+
+def _changed(before: dict, after: dict, table: str = "rec_person") -> set[int]:
+    return {k for k in before[table] if after[table].get(k) != before[table][k]}
+
+
+async def test_batch_update_rollback_restores_updated_at_and_updated_by(db):
+    filters = PersonFilters(college=await org("CS"))
+    stamps = await _age_stamps(db, "hq")
+    editor = await _actor(db, "cs_admin")
+    batch, changed = await batch_update.apply(editor, filters, {"job_title": "批量职务", "is_key": True})
+    touched = await _stamps(db)
+    assert changed and len(_changed(stamps, touched)) == changed
+    editor_id = editor.id
+    assert {touched["rec_person"][k][1] for k in _changed(stamps, touched)} == {editor_id}
+    await rollback.rollback_batch(await _actor(db, "admin"), batch)
+    assert await _stamps(db) == stamps  # the stamps from before the change, not the change's nor the rollback's
+    # the rollback itself stays visible: its own change batch and the audit log
+    assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'rollback' AND entity = 'rec_batch'"
+                             " AND entity_id = $1", str(batch)) == 1
+    assert await db.fetchval("SELECT rolled_back_by FROM rec_batch WHERE id = $1", batch) == \
+        await db.fetchval("SELECT id FROM app_user WHERE username = 'admin'")
+
+
+async def test_import_rollback_restores_updated_at_and_updated_by(as_user, db):
+    from tests.records.test_import import commit, sheet, template_headers, upload_and_check
+
+    existing = await person("已有戊", phone="13955550000", employer="")
+    client = await as_user("admin")
+    headers = await template_headers(client)
+    data = sheet(headers, [
+        {"Name": "新导入", "College": "CS", "Entry year": 2019},
+        {"Name": "已有戊", "Mobile phone": "13955550000", "Employer": "腾讯", "College": "CS", "Major": "人工智能"},
+    ])
+    batch_id = await upload_and_check(client, data)
+    report = await client.get(f"/admin/imports/batch/{batch_id}")
+    assert (await client.post(f"/admin/imports/batch/{batch_id}/duplicates", data={
+        "_csrf_token": csrf_from(report.text), "apply_all": "overwrite"})).status_code == 303
+    stamps = await _age_stamps(db, "hq")
+    await commit(client, batch_id)
+    imported = await _stamps(db)
+    assert await db.fetchval("SELECT employer FROM rec_person WHERE id = $1", existing) == "腾讯"
+    assert existing in _changed(stamps, imported)
+    assert _changed(stamps, imported, "rec_education")  # the major was overwritten too
+    rolled = await post_form(client, f"/admin/imports/batch/{batch_id}/rollback",
+                             f"/admin/imports/batch/{batch_id}/rollback", {})
+    assert rolled.status_code == 303
+    assert await db.fetchval("SELECT employer FROM rec_person WHERE id = $1", existing) == ""
+    assert await _stamps(db) == stamps
+
+
+async def test_partial_rollback_keeps_the_stamp_of_changes_still_in_effect(db):
+    pid = await person("戳甲", employer="甲", phone="13966660000")
+    stamps = await _age_stamps(db, "hq")
+    first, second = await _actor(db, "cs_admin"), await _actor(db, "em_admin")
+    await service.update_person(first, pid, {"employer": "乙", "job_title": "经理"})  # one write, two fields
+    after_first = (await _stamps(db))["rec_person"][pid]
+    employer = await db.fetchval("SELECT id FROM rec_change WHERE person = $1 AND field = 'employer'", pid)
+    title = await db.fetchval("SELECT id FROM rec_change WHERE person = $1 AND field = 'job_title'", pid)
+    await rollback.rollback_change(SYSTEM, employer)
+    assert (await _stamps(db))["rec_person"][pid] == after_first  # the job title change still stands
+    await service.update_person(second, pid, {"phone": "13966660001"})
+    after_second = (await _stamps(db))["rec_person"][pid]
+    await rollback.rollback_change(SYSTEM, title)
+    assert (await _stamps(db))["rec_person"][pid] == after_second  # a later change still stands
+    phone = await db.fetchval("SELECT id FROM rec_change WHERE person = $1 AND field = 'phone'", pid)
+    await rollback.rollback_change(SYSTEM, phone)
+    assert (await _stamps(db))["rec_person"][pid] == stamps["rec_person"][pid]  # nothing left in effect
+
+
+async def test_merge_and_deleted_row_rollback_restore_stamps(db):
+    a, b = await duplicate_pair()
+    await service.add_contact(SYSTEM, b, "phone", "乙的联络")
+    stamps = await _age_stamps(db, "hq")
+    editor = await _actor(db, "cs_admin")
+    batch = await merge.merge(editor, a, b, ["email", "phone"])
+    assert _changed(stamps, await _stamps(db)) == {a, b}
+    await rollback.rollback_batch(SYSTEM, batch)
+    assert await _stamps(db) == stamps
+    # a deleted education record comes back with its own created/updated stamps
+    edu = await db.fetchrow("SELECT * FROM rec_education WHERE person = $1", a)
+    await service.delete_education(editor, a, edu["id"])
+    change = await db.fetchval("SELECT max(id) FROM rec_change WHERE person = $1 AND section = 'education'", a)
+    await rollback.rollback_change(SYSTEM, change)
+    assert await db.fetchrow("SELECT * FROM rec_education WHERE id = $1", edu["id"]) == edu
