@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import lru_cache
 
 import nh3
 from argon2 import PasswordHasher
@@ -43,14 +44,24 @@ class TokenExpired(Exception):
     """A signed link was genuine but is too old."""
 
 
+@lru_cache(maxsize=64)
+def _serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=purpose)
+
+
+def serializer(purpose: str) -> URLSafeTimedSerializer:
+    """The signer of one purpose (built once: session cookies are verified on every request)."""
+    return _serializer(get_settings().secret_key, purpose)
+
+
 def sign(purpose: str, data) -> str:
     """A URL-safe token for `data`, salted by purpose so a token for one use fails for another."""
-    return URLSafeTimedSerializer(get_settings().secret_key, salt=purpose).dumps(data)
+    return serializer(purpose).dumps(data)
 
 
 def unsign(purpose: str, token: str, max_age: int):
     try:
-        return URLSafeTimedSerializer(get_settings().secret_key, salt=purpose).loads(token, max_age=max_age)
+        return serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:
         raise TokenExpired() from exc
     except BadSignature as exc:

@@ -21,16 +21,15 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Iterable
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 
 from app.config import get_settings
 from app.core import db
 from app.core.permissions import CurrentUser, Scope
-from app.core.security import new_token, token_hash
+from app.core.security import new_token, serializer, token_hash
 
 log = logging.getLogger(__name__)
 CHANNEL = "tc_session"
@@ -69,23 +68,14 @@ _loading: dict[int, asyncio.Future] = {}
 _generation = 0  # moves on with every "user changed": a load that overlapped one is not kept
 
 
-@lru_cache(maxsize=4)
-def _serializer_for(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt="session")
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return _serializer_for(get_settings().secret_key)
-
-
 def encode(session_id: int, user_id: int, version: int, issued: int) -> str:
-    return _serializer().dumps([session_id, user_id, version, issued])
+    return serializer("session").dumps([session_id, user_id, version, issued])
 
 
 def decode(cookie: str, idle_seconds: int) -> tuple[int, int, int, int, float] | None:
     """(session id, user id, version, issued, signed at) of a genuine cookie within the idle timeout."""
     try:
-        payload, signed_at = _serializer().loads(cookie, max_age=idle_seconds, return_timestamp=True)
+        payload, signed_at = serializer("session").loads(cookie, max_age=idle_seconds, return_timestamp=True)
         sid, uid, version, issued = (int(v) for v in payload)
     except (BadSignature, TypeError, ValueError):
         return None

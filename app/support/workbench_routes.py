@@ -35,17 +35,12 @@ async def shell_context(request: Request) -> dict:
                                                         lambda: _menu_html(user, path)),
                    todo_count=await sessions.shell_value(user.id, "todos", lambda: todos.count_open(user)),
                    unread_count=await sessions.shell_value(user.id, "unread", lambda: notify.unread_count(user.id)),
-                   watermark=await sessions.shell_value(user.id, ("watermark", date.today()),
-                                                        lambda: _watermark(user)))
+                   watermark=watermark_url(user))
     return ctx
 
 
 async def _menu_html(user, path: str):
     return menus.render_html(await menus.menu_for(user, path))
-
-
-async def _watermark(user) -> str:
-    return watermark_url(user)
 
 
 @get("/admin", guards=[requires("sup.admin")])
