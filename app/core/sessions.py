@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "tc_session"
 STATE_TTL = float(os.environ.get("TC_SESSION_TTL", "30"))
 SHELL_ENTRIES = 64  # per user
+VERIFIED_ENTRIES = 20_000  # verified cookie texts remembered per process (10,000 online users, re-signs)
 REFRESH_AFTER = 300  # seconds between re-signing a cookie (sliding idle timeout)
 
 _USER_SQL = """
@@ -65,6 +66,7 @@ class UserState:
 
 _states: dict[int, UserState] = {}
 _loading: dict[int, asyncio.Future] = {}
+_verified: dict[str, tuple[int, int, int, int, float]] = {}  # cookie text -> decoded, see `decode`
 _generation = 0  # moves on with every "user changed": a load that overlapped one is not kept
 
 
@@ -73,13 +75,27 @@ def encode(session_id: int, user_id: int, version: int, issued: int) -> str:
 
 
 def decode(cookie: str, idle_seconds: int) -> tuple[int, int, int, int, float] | None:
-    """(session id, user id, version, issued, signed at) of a genuine cookie within the idle timeout."""
-    try:
-        payload, signed_at = serializer("session").loads(cookie, max_age=idle_seconds, return_timestamp=True)
-        sid, uid, version, issued = (int(v) for v in payload)
-    except (BadSignature, TypeError, ValueError):
+    """(session id, user id, version, issued, signed at) of a genuine cookie within the idle timeout.
+
+    A cookie verified once is remembered by its exact text (signature included), so the HMAC runs once
+    per cookie and process, not per request: a forged cookie never enters the memo, and the idle
+    timeout is still checked against the signed time on every hit."""
+    hit = _verified.get(cookie)
+    if hit is None:
+        try:
+            payload, signed = serializer("session").loads(cookie, max_age=idle_seconds, return_timestamp=True)
+            hit = (*(int(v) for v in payload), signed.timestamp())
+            if len(hit) != 5:
+                return None
+        except (BadSignature, TypeError, ValueError):
+            return None
+        if len(_verified) >= VERIFIED_ENTRIES:
+            del _verified[next(iter(_verified))]  # oldest first
+        _verified[cookie] = hit
+    elif time.time() - hit[4] > idle_seconds:
+        del _verified[cookie]
         return None
-    return sid, uid, version, issued, signed_at.timestamp()
+    return hit  # type: ignore[return-value]
 
 
 async def idle_seconds() -> int:
@@ -215,6 +231,7 @@ def clear() -> None:
     global _generation
     _generation += 1
     _states.clear()
+    _verified.clear()
 
 
 # --- session lifecycle -----------------------------------------------------------------------------

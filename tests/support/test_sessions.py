@@ -139,6 +139,13 @@ async def test_forged_altered_and_expired_cookies_are_refused(as_user, client, d
     await settings_store.put("login.idle_minutes", 1)
     assert (await status(cookie)).status_code == 200
     assert (await status(_signed_minutes_ago(2, sid, uid, version, issued))).status_code == 303
+    # a cookie already verified (remembered by this process) still runs out on the idle clock
+    two_minutes_old = _signed_minutes_ago(2, sid, uid, version, issued)
+    await settings_store.put("login.idle_minutes", 60)
+    assert (await status(two_minutes_old)).status_code == 200
+    await settings_store.put("login.idle_minutes", 1)
+    assert (await status(two_minutes_old)).status_code == 303
+    assert sessions.decode(f"{head}.{body}.{sig}x", 3600) is None  # the memo holds exact texts only
 
 
 @pytest.mark.req("SUP-12")
