@@ -111,13 +111,12 @@ async def database():
 
 
 def _reset_caches() -> None:
-    from app.core import dictionary, menus, ratelimit, sessions, settings_store
+    from app.core import dictionary, menus, sessions, settings_store
 
     sessions.clear()
     settings_store.invalidate()
     menus.invalidate()
     dictionary.invalidate()
-    ratelimit.reset()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import importlib
 
 import app.core.imports  # noqa: F401
+import app.core.job_retention  # noqa: F401
 import app.core.notify  # noqa: F401
 import app.core.todos  # noqa: F401
 from app.config import ROOT

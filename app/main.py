@@ -98,6 +98,7 @@ def create_app(manage_pool: bool = True) -> Litestar:
         csrf_config=csrf,
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(web.environment())),
         exception_handlers=web.EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=web.ids_in_range,
         response_headers=SECURITY_HEADERS,
         on_startup=[_on_startup] if manage_pool else [],
         on_shutdown=[_on_shutdown] if manage_pool else [],

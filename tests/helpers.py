@@ -93,6 +93,21 @@ class WebProcess:
                 time.sleep(0.1)
         raise RuntimeError(f"server did not open its port; see {self.log_path}")
 
+    def wait_ready(self) -> "WebProcess":
+        """Until /readyz answers 200: the database pool and the session listener are up."""
+        import time
+
+        import httpx
+
+        for _ in range(100):
+            try:
+                if httpx.get(self.url + "/readyz", timeout=0.5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        return self
+
     def __exit__(self, *_exc) -> None:
         self.proc.terminate()
         self.proc.wait(10)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
 from app.core import db
 from app.core.permissions import CurrentUser, Scope
@@ -54,3 +54,37 @@ async def record(actor: Actor, action: str, entity: str, entity_id: Any = "", *,
         actor.id, actor.name, actor.ip, action, entity, str(entity_id), summary,
         json.dumps(_plain(before), ensure_ascii=False) if before is not None else None,
         json.dumps(_plain(after), ensure_ascii=False) if after is not None else None, org_id)
+
+
+# --- how the audit viewer shows each entity's entries (SUP-14, SUP-16) ----------------------------------
+# Modules register, per entity name, how to mask an entry's personal values for a viewer and which entries
+# the viewer may see at all, so the log follows the same rules as each record's own pages.
+
+ENTITY_ID = "CASE WHEN a.entity_id ~ '^[0-9]{1,18}$' THEN a.entity_id::bigint END"
+"""The entry's entity id as a bigint (NULL when it is not a single id), in SQL over `audit_log a`."""
+
+
+@dataclass(frozen=True)
+class EntityView:
+    # (viewer, entry) → None: masks entry["before"], entry["after"] (decoded dicts or None) and
+    # entry["summary"] in place. Pure: no queries (it runs for every row of a list or an export).
+    mask: Callable[[Actor, dict], None] | None = None
+    # (viewer, args) → a WHERE fragment over `audit_log a` (parameters appended to args): the entries of
+    # this entity the viewer may see. One fragment for the whole list/export query, so no per-row lookups.
+    visible: Callable[[Actor, list], str] | None = None
+    # The summary may hold a person's name: without the clear view it is not searchable (no guessing).
+    personal_summary: bool = False
+
+
+_VIEWS: dict[str, EntityView] = {}
+
+
+def register_view(*entities: str, mask: Callable[[Actor, dict], None] | None = None,
+                  visible: Callable[[Actor, list], str] | None = None, personal_summary: bool = False) -> None:
+    view = EntityView(mask, visible, personal_summary)
+    for entity in entities:
+        _VIEWS[entity] = view
+
+
+def views() -> dict[str, EntityView]:
+    return _VIEWS

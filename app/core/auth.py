@@ -61,21 +61,25 @@ async def _log(username: str, user_id: int | None, ip: str, ua: str, success: bo
 
 
 async def _block_if_over_limit(ip: str, username: str) -> datetime | None:
-    limit = int(await settings_store.get("login.max_failures"))
+    """Blocks the account after `login.max_failures` failures since its last success, and the address after
+    `login.ip_max_failures` failures in the window whatever succeeded in between: a guesser who also
+    holds one valid account must not reset the count of the address it guesses from."""
     window = int(await settings_store.get("login.window_minutes"))
     minutes = int(await settings_store.get("login.block_minutes"))
     until = datetime.now(timezone.utc) + timedelta(minutes=minutes)
     blocked = None
-    for key, column, value in (("ip", "ip", ip), ("user", "lower(username)", username.lower())):
-        # failures since the last success for this key, inside the window
-        count = await db.fetchval(
-            f"SELECT count(*) FROM login_log WHERE {column} = $1 AND NOT success AND at > now() - make_interval(mins => $2)"
-            f" AND at > COALESCE((SELECT max(at) FROM login_log WHERE {column} = $1 AND success), '-infinity')",
-            value, window)
-        if count >= limit:
+    user_count = await db.fetchval(
+        "SELECT count(*) FROM login_log WHERE lower(username) = $1 AND NOT success"
+        " AND at > now() - make_interval(mins => $2) AND at > COALESCE((SELECT max(at) FROM login_log"
+        " WHERE lower(username) = $1 AND success), '-infinity')", username.lower(), window)
+    ip_count = await db.fetchval("SELECT count(*) FROM login_log WHERE ip = $1 AND NOT success"
+                                 " AND at > now() - make_interval(mins => $2)", ip, window)
+    for key, count, setting in (("user:" + username.lower(), user_count, "login.max_failures"),
+                                ("ip:" + ip, ip_count, "login.ip_max_failures")):
+        if count >= int(await settings_store.get(setting)):
             await db.execute("INSERT INTO login_block (key, until, reason) VALUES ($1, $2, $3) ON CONFLICT (key) "
                              "DO UPDATE SET until = EXCLUDED.until, reason = EXCLUDED.reason, created_at = now()",
-                             f"{key}:{value}", until, f"{count} failed logins")
+                             key, until, f"{count} failed logins")
             blocked = until
     return blocked
 

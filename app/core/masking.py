@@ -2,6 +2,8 @@
 revealing one value is a separate permission and is audited (see support.user_routes unmask)."""
 from __future__ import annotations
 
+from typing import Mapping
+
 MASKABLE = ("name", "phone", "email", "id_number")
 
 
@@ -18,7 +20,7 @@ def mask(kind: str, value: str | None) -> str:
         return value[:4] + "*" * max(0, len(value) - 8) + value[-4:] if len(value) > 8 else "****"
     if kind == "name":
         return value[0] + "*" * (len(value) - 1) if len(value) <= 2 else value[0] + "*" * (len(value) - 2) + value[-1]
-    return "****"
+    return "****"  # other kinds (e.g. "address") have no clear-view permission: only superusers see them
 
 
 def sees_clear(viewer, kind: str) -> bool:
@@ -28,3 +30,12 @@ def sees_clear(viewer, kind: str) -> bool:
 def shown(viewer, kind: str, value: str | None) -> str:
     """What this viewer sees of a personal field (lists, details, exports, prints)."""
     return value or "" if sees_clear(viewer, kind) else mask(kind, value)
+
+
+def shown_fields(viewer, data: dict | None, kinds: Mapping[str, str]) -> None:
+    """Masks, in place, the personal values of `data` (field name → masking kind) for this viewer."""
+    if not data:
+        return
+    for key, kind in kinds.items():
+        if data.get(key) not in (None, ""):
+            data[key] = shown(viewer, kind, str(data[key]))

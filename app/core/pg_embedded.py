@@ -68,9 +68,48 @@ def _ctl(*args: str, data: Path, check: bool = True) -> subprocess.CompletedProc
                           check=check, **_run_as())
 
 
+PORT_FILE = DATA_DIR / "pg.port"  # the port this checkout's server uses (another checkout may hold 54329)
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def server_port() -> int:
+    """TC_PG_PORT when set; else the port of this checkout's running server (postmaster.pid), else the one
+    chosen before (PORT_FILE), else 54329 or, when another program holds it, a free port (remembered)."""
+    if os.environ.get("TC_PG_PORT"):
+        return get_settings().embedded_pg_port
+    pid_file = _pg_data_dir() / "postmaster.pid"
+    try:
+        return int(pid_file.read_text().splitlines()[3])
+    except (OSError, IndexError, ValueError):
+        pass
+    try:
+        return int(PORT_FILE.read_text().strip())
+    except (OSError, ValueError):
+        pass
+    chosen = get_settings().embedded_pg_port
+    if not _port_free(chosen):
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            chosen = s.getsockname()[1]
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    PORT_FILE.write_text(f"{chosen}\n")
+    return chosen
+
+
 def url(port: int | None = None, db: str = DB_NAME) -> str:
-    port = port or get_settings().embedded_pg_port
-    return f"postgresql://postgres@127.0.0.1:{port}/{db}"
+    return f"postgresql://postgres@127.0.0.1:{port or server_port()}/{db}"
 
 
 def is_running(data: Path | None = None) -> bool:
@@ -80,8 +119,12 @@ def is_running(data: Path | None = None) -> bool:
 
 def start(port: int | None = None) -> str:
     """Initialise (first time) and start the server; idempotent. Returns its URL."""
-    port = port or get_settings().embedded_pg_port
     data = _pg_data_dir()
+    port = port or server_port()
+    running = is_running(data)
+    if not running and not _port_free(port):
+        raise RuntimeError(f"Embedded PostgreSQL: port {port} on 127.0.0.1 is taken by another program. Stop it, "
+                           f"or pick another port: TC_PG_PORT=<port> ./dev up (or delete {PORT_FILE}).")
     if not (data / "PG_VERSION").exists():
         data.mkdir(parents=True, exist_ok=True)
         data.chmod(0o700)
@@ -92,9 +135,13 @@ def start(port: int | None = None) -> str:
             conf.write("\n# tongchuang embedded\nlisten_addresses = '127.0.0.1'\n"
                        f"unix_socket_directories = '{data}'\nmax_connections = 300\n"
                        "shared_buffers = 256MB\nfsync = on\nsynchronous_commit = on\n")
-    if not is_running(data):
+    if not running:
         log = data / "server.log"
-        _ctl("start", "-w", "-t", "60", "-l", str(log), "-o", f"-p {port}", data=data)
+        started = _ctl("start", "-w", "-t", "60", "-l", str(log), "-o", f"-p {port}", data=data, check=False)
+        if started.returncode != 0:
+            tail = log.read_text(errors="replace").splitlines()[-5:] if log.exists() else []
+            raise RuntimeError("Embedded PostgreSQL did not start (" + (started.stderr or started.stdout).strip()
+                               + "). Last lines of " + str(log) + ":\n" + "\n".join(tail))
     _wait_ready(port)
     _ensure_database(port)
     _tune(port)

@@ -15,7 +15,10 @@ DEFAULTS: dict[str, Any] = {
     "site.logo_url": "",
     "upload.max_mb": 20,
     "upload.types": "jpg,jpeg,png,gif,pdf,xlsx,csv,docx",
+    "jobs.retention_days.scheduled": 7,
+    "jobs.retention_days.other": 90,
     "login.max_failures": 5,
+    "login.ip_max_failures": 20,  # one campus NAT address carries many users: higher than per account
     "login.window_minutes": 15,
     "login.block_minutes": 15,
     "login.idle_minutes": 7 * 24 * 60,  # a session unused this long ends (app.core.sessions)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response
@@ -14,7 +14,7 @@ from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
 from app.config import ROOT, get_settings
-from app.core import i18n
+from app.core import api_errors, i18n
 from app.core.audit import Actor
 from app.core.auth import client_ip
 from app.core.permissions import NotAuthenticated, PermissionDenied
@@ -172,11 +172,21 @@ async def submit(request: Request, form, action, url: str, message: str) -> Resp
     return redirect(request, url, message)
 
 
+_URL_SAFE = "/?&=%#:;,+@!$'()*[]~-._"
+
+
 def safe_next(url: str | None, default: str = "/admin") -> str:
-    """Only local paths as redirect targets (no open redirect)."""
-    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
-        return url
-    return default
+    """Only local paths as redirect targets (no open redirect). Browsers drop tabs and newlines from a
+    URL and read a backslash as a slash, so `/\t/evil` or `/\\evil` would leave the site: any control
+    character or backslash refuses the target. Non-ASCII is percent-encoded (a header is Latin-1)."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return default
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in url):
+        return default
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return default
+    return quote(url, safe=_URL_SAFE)
 
 
 async def form_data(request: Request) -> dict[str, Any]:
@@ -206,6 +216,38 @@ def _error_page(request: Request, status: int, title: str, message: str) -> Resp
     return Response(html, status_code=status, media_type="text/html")
 
 
+INT4 = 2**31  # every primary key is a PostgreSQL integer
+
+
+def int_param(value: Any, lo: int = -INT4, hi: int = INT4 - 1) -> int | None:
+    """A query or form value as an integer within [lo, hi], else None: the one parser for ids and counts
+    typed into URLs (huge or malformed numbers are "not given", never a database overflow)."""
+    try:
+        number = int(str(value).strip()) if value is not None and value != "" else None
+    except ValueError:
+        return None
+    return number if number is not None and lo <= number <= hi else None
+
+
+def page_param(value: Any) -> int:
+    """A page number from the query string: 1 … pagination.MAX_PAGE."""
+    from app.core.pagination import MAX_PAGE
+
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return 1
+    return min(MAX_PAGE, max(1, number))
+
+
+def ids_in_range(request: Request) -> None:
+    """App-wide before_request: an integer path parameter no row can have (≥ 2^31, below -2^31) is a 404
+    here, instead of an overflow deep in the database driver."""
+    for value in request.path_params.values():
+        if isinstance(value, int) and not -INT4 <= value < INT4:
+            raise NotFoundException()
+
+
 def on_not_authenticated(request: Request, _: Exception) -> Response:
     target = "/login?next=" + quote(request.url.path + (("?" + request.url.query) if request.url.query else ""))
     if is_htmx(request):
@@ -220,6 +262,8 @@ def on_permission_denied(request: Request, _: Exception) -> Response:
 
 
 def on_http_exception(request: Request, exc: HTTPException) -> Response:
+    if api_errors.is_api(request):  # JSON clients get JSON errors, not the HTML page
+        return api_errors.on_http_exception(request, exc)
     _ = i18n.gettext
     if exc.status_code == 403 and "csrf" in str(exc.detail).lower():
         return _error_page(request, 403, _("Form expired"),
@@ -235,7 +279,17 @@ def on_http_exception(request: Request, exc: HTTPException) -> Response:
     return _error_page(request, exc.status_code, _("Bad request"), str(exc.detail))
 
 
+def _error_page_for(request: Request, exc: HTTPException) -> Response:
+    """The error page, with the exception's own headers (e.g. Allow on a 405)."""
+    response = on_http_exception(request, exc)
+    for name, value in (getattr(exc, "headers", None) or {}).items():
+        response.headers.setdefault(name, value)
+    return response
+
+
 def on_server_error(request: Request, exc: Exception) -> Response:
+    if api_errors.is_api(request):
+        return api_errors.on_server_error(request, exc)
     import logging
 
     logging.getLogger("tongchuang").error("unhandled error on %s", request.url.path, exc_info=exc)
@@ -244,5 +298,5 @@ def on_server_error(request: Request, exc: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS = {NotAuthenticated: on_not_authenticated, PermissionDenied: on_permission_denied,
-                      TokenInvalid: on_permission_denied, HTTPException: on_http_exception,
+                      TokenInvalid: on_permission_denied, HTTPException: _error_page_for,
                       500: on_server_error}

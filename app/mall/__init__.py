@@ -40,3 +40,5 @@ declare(
     MenuEntry("mall.stats", N_("Mall statistics"), "/admin/mall/stats", "chart", "mall.stats.view", 7, "mall"),
     MenuEntry("mall.print", N_("Print jobs"), "/admin/mall/print-jobs", "printer", "mall.order.print", 8, "mall"),
 )
+
+from app.mall import audit_view  # noqa: E402,F401  registers how the audit log shows its entries

@@ -8,7 +8,7 @@ from litestar.exceptions import NotFoundException
 
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
-from app.core.web import actor, form_data, redirect, render
+from app.core.web import actor, form_data, page_param, redirect, render
 from app.mall import orders, products
 from app.mall.h5_shop_routes import H5, _int, h5_confirm, h5_ctx
 
@@ -23,7 +23,7 @@ async def _own(request: Request, order_id: int) -> dict:
 @get("/h5/mall/orders", guards=H5)
 async def order_list(request: Request) -> Response:
     status = request.query_params.get("status") or ""
-    page = await orders.list_for_user(actor(request).id, status, _int(request.query_params.get("page")) or 1)
+    page = await orders.list_for_user(actor(request).id, status, page_param(request.query_params.get("page")))
     return await render(request, "h5/mall_orders.html", page=page, tab=status, statuses=orders.STATUSES,
                         share_title=_("My orders"), **h5_ctx(request))
 

@@ -11,7 +11,7 @@ from litestar.exceptions import NotFoundException
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import login_required
-from app.core.web import actor, form_data, redirect, render
+from app.core.web import actor, form_data, int_param, page_param, redirect, render
 from app.mall import shop
 
 H5 = [login_required]
@@ -28,18 +28,14 @@ async def h5_confirm(request: Request, title: str, message: str, action: str, ca
                         reason=reason, share_title=title, **h5_ctx(request))
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+_int = int_param  # the shared parser: out-of-range numbers are "not given"
 
 
 @get("/h5/mall", guards=H5)
 async def mall_home(request: Request) -> Response:
     q = (request.query_params.get("q") or "").strip()[:50]
     category = _int(request.query_params.get("category"))
-    page = await shop.products(q, category, _int(request.query_params.get("page")) or 1)
+    page = await shop.products(q, category, page_param(request.query_params.get("page")))
     return await render(request, "h5/mall_home.html", page=page, q=q, category=category,
                         categories=await shop.categories(), cart_count=await shop.cart_count(actor(request).id),
                         block="results", share_title=_("Points mall"),

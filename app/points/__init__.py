@@ -35,3 +35,5 @@ async def _daily_login(user_id: int) -> None:
 
 
 events.subscribe("user.logged_in", _daily_login)
+
+from app.points import audit_view  # noqa: E402,F401  registers how the audit log shows its entries

@@ -53,3 +53,5 @@ declare(
               "records"),
     MenuEntry("records.rules", N_("Record rules"), "/admin/records/rules", "settings", "rec.rules.edit", 11, "records"),
 )
+
+from app.records import audit_view  # noqa: E402,F401  registers how the audit log shows its entries

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from urllib.parse import urlencode
+
 from app.core import audit, db, dictionary, exports, jobs
 from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import PermissionDenied
-from app.records import fields, service
+from app.records import fields, labels, service, tree
 
 INLINE_LIMIT = 2000  # more rows than this: a background job writes the file
 CHUNK = 1000
@@ -28,24 +30,44 @@ class ExportRequest:
     ids: list[int] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     fmt: str = "xlsx"
+    education: dict[str, Any] = field(default_factory=dict)  # the list's tree path (major, class, degree…)
 
     @classmethod
     def from_params(cls, params) -> ExportRequest:
-        """Query string or form: the list's filters, `ids` (selected rows), `cols`, `format`."""
+        """Query string or form: the list's filters and tree path, `ids` (selected rows), `cols`, `format`."""
         getall = params.getall if hasattr(params, "getall") else (lambda k, d=(): params.get(k, d))
         ids = [int(v) for v in _many(getall("ids", [])) if str(v).isdigit() and len(str(v)) < 12]
         cols = [str(v) for v in _many(getall("cols", []))]
         fmt = params.get("format") if params.get("format") in FORMATS else "xlsx"
-        return cls(service.PersonFilters.from_query(params), ids, cols, fmt)
+        return cls(service.PersonFilters.from_query(params), ids, cols, fmt, tree.education_values(params))
 
     def payload(self) -> dict:
         f = self.filters
         return {"filters": {"q": f.q, "kind": f.kind, "college": f.college, "entry_year": f.entry_year, "org": f.org,
-                            "tag": f.tag, "is_key": f.is_key}, "ids": self.ids, "columns": self.columns, "fmt": self.fmt}
+                            "tag": f.tag, "is_key": f.is_key}, "ids": self.ids, "columns": self.columns, "fmt": self.fmt,
+                "education": self.education}
 
     @classmethod
     def from_payload(cls, data: dict) -> ExportRequest:
-        return cls(service.PersonFilters(**data["filters"]), data["ids"], data["columns"], data["fmt"])
+        return cls(service.PersonFilters(**data["filters"]), data["ids"], data["columns"], data["fmt"],
+                   data.get("education") or {})
+
+    def hidden_fields(self) -> list[tuple[str, Any]]:
+        """The filters as (name, value) pairs: the export form's hidden fields and the list's export link."""
+        f = self.filters
+        pairs = [("q", f.q), ("kind", f.kind), ("college", f.college), ("entry_year", f.entry_year), ("org", f.org),
+                 ("tag", f.tag), ("key", "1" if f.is_key else "")]
+        pairs += [(k, v) for k, v in self.education.items() if k not in ("college", "entry_year")]
+        return [(k, v) for k, v in pairs if v] + [("ids", i) for i in self.ids]
+
+
+def list_export_url(params) -> str:
+    """The export page for what the alumni list shows now: its filters, tree path and chosen columns
+    (the list names the college column by its row key)."""
+    req = ExportRequest.from_params(params)
+    codes = [{"college_name": "college"}.get(k, k) for k in req.columns]
+    query = urlencode(req.hidden_fields() + [("cols", c) for c in codes])
+    return "/admin/records/export" + ("?" + query if query else "")
 
 
 def _many(value: Any) -> list:
@@ -67,10 +89,17 @@ async def chosen_columns(actor: Actor, req: ExportRequest) -> list[fields.FieldS
 
 
 def _where(actor: Actor, req: ExportRequest, args: list) -> str:
-    where = service.filter_where(actor, req.filters, args)
+    """The list's WHERE (tree.list_where: every education condition on one education record), so the
+    export finds exactly the rows the list showed. `args` must be empty: it receives the parameters."""
+    f = req.filters
+    path = {k: str(v) for k, v in {"college": f.college, "entry_year": f.entry_year, **req.education}.items()
+            if v not in (None, "")}
+    where = tree.list_where(actor, f, path)
     if req.ids:
         where.add(f"p.id = ANY({where.param(req.ids)}::bigint[])")
-    return where.sql()
+    sql = where.sql()
+    args.extend(where.args)
+    return sql
 
 
 async def count(actor: Actor, req: ExportRequest) -> int:
@@ -98,8 +127,7 @@ class Formatter:
             return ""
         if spec.dict_type:
             names = self.labels.get(spec.dict_type, {})
-            return ", ".join(names.get(str(v), str(v)) for v in raw) if isinstance(raw, list) else names.get(
-                str(raw), str(raw))
+            return labels.codes_text(names, raw, spec.dict_type)
         if spec.choices:
             return dict(spec.choices).get(str(raw), str(raw))
         if spec.kind == "date" and isinstance(raw, str):

@@ -30,10 +30,7 @@ class _Params(dict):
 
 async def _page(request: Request, req: export.ExportRequest, error: str = "", status: int = 200) -> Response:
     who = actor(request)
-    f = req.filters
-    hidden = [(k, v) for k, v in (("q", f.q), ("kind", f.kind), ("college", f.college), ("entry_year", f.entry_year),
-                                  ("org", f.org), ("tag", f.tag), ("key", "1" if f.is_key else "")) if v]
-    hidden += [("ids", i) for i in req.ids]
+    hidden = req.hidden_fields()
     return await render(request, "records/export.html", columns=await export.available_columns(who),
                         chosen={c.code for c in await export.chosen_columns(who, req)} if not error else set(),
                         req=req, count=await export.count(who, req), hidden=hidden, error=error,

@@ -11,7 +11,7 @@ from app.core.audit import Actor
 from app.core.forms import Field, Form, Invalid
 from app.core.i18n import gettext as _
 from app.core.masking import shown
-from app.records import fields, service
+from app.records import fields, labels, service
 
 # Which catalogue sections each phone edit page covers; person-level fields only.
 PAGES = {"basic": ("basic", "contact"), "work": ("work",)}
@@ -147,8 +147,7 @@ async def display(person: dict, specs) -> dict[str, list[tuple[str, str]]]:
             continue
         if s.dict_type:
             names = cache.get(s.dict_type) or cache.setdefault(s.dict_type, await _labels(s.dict_type))
-            values = value if isinstance(value, list) else [value]
-            text = ", ".join(names.get(str(v), str(v)) for v in values)
+            text = labels.codes_text(names, value, s.dict_type)
         elif s.choices:
             text = dict(s.choices).get(str(value), str(value))
         elif value is True:

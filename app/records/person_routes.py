@@ -15,8 +15,10 @@ from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render, submit
 from app.records import (
     change_log,
+    export,
     fields,
     h5_forms,
+    labels,
     people,
     person_forms,
     service,
@@ -46,6 +48,7 @@ async def person_list(request: Request) -> Response:
     page = await service.list_people(who, filters, PageRequest.from_query(params),
                                      where=tree.list_where(who, filters, params))
     return await render(request, "records/people.html", block="results", page=page, **await list_context(request),
+                        export_url=export.list_export_url(params) if who.can("rec.export") else None,
                         browse=await tree.build(who, params), colleges=await people.cached_college_options(who),
                         tag_options=[(str(k), v) for k, v in await tags.choices(who)],
                         kinds=[(k, str(v)) for k, v in fields.PERSON_KINDS.items()])
@@ -79,6 +82,7 @@ async def _detail(request: Request, person_id: int, *, tab: str | None = None, c
                                if s.kind == "file" and person["custom"].get(s.code)],
                "degrees": await h5_forms.degree_names(), "secrecy_levels": fields.SECRECY,
                "kinds": fields.PERSON_KINDS, "methods": dict(person_forms.contact_methods()),
+               "interaction_kinds": labels.INTERACTION_KINDS,
                "contact_form": contact or person_forms.contact_form(), "file_form": upload or person_forms.file_form()}
     if tab == "changes":
         context["changes"] = await change_log.list_changes(who, change_log.ChangeFilters(person=person_id),

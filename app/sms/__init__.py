@@ -51,3 +51,5 @@ def _register_notify_channel() -> None:
 
 
 _register_notify_channel()
+
+from app.sms import audit_view  # noqa: E402,F401  registers how the audit log shows its entries

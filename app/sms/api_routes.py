@@ -5,22 +5,18 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
-from litestar import Request, Response, Router, delete, get, post
+from litestar import HttpMethod, Request, Response, Router, delete, get, post, route
 from litestar.connection import ASGIConnection
-from litestar.exceptions import HTTPException
 from litestar.handlers.base import BaseRouteHandler
 
-from app.core import ratelimit
+from app.core import api_errors, ratelimit
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.web import render
-from app.sms import apikeys, billing, openapi, outbox, reports, webhooks
+from app.sms import api_schema, apikeys, billing, openapi, outbox, reports, webhooks
 from app.sms.apikeys import ApiKey
-
-MAX_BATCH = 10_000
-PAGE_MAX = 1000
 
 
 class ApiError(Exception):
@@ -35,13 +31,7 @@ def _json(data, status: int = 200) -> Response:
 
 
 def _on_api_error(_request: Request, exc: ApiError) -> Response:
-    body = {"code": exc.code, "message": exc.message, **({"field": exc.field} if exc.field else {}), **exc.extra}
-    return _json(body, exc.status)
-
-
-def _on_http_error(_request: Request, exc: HTTPException) -> Response:
-    codes = {404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}
-    return _json({"code": codes.get(exc.status_code, "bad_request"), "message": str(exc.detail)}, exc.status_code)
+    return api_errors.error_response(exc.status, exc.code, exc.message, exc.field, **exc.extra)
 
 
 def scope(name: str):
@@ -55,58 +45,50 @@ def scope(name: str):
             raise ApiError(401, "unauthorized", _("Missing, unknown, revoked or expired API key."))
         if not key.allows(name):
             raise ApiError(403, "forbidden", _("This API key lacks the scope “%(scope)s”.", scope=name))
-        if not ratelimit.hit("sms-api", str(key.id), key.rate_per_sec, 1.0):
+        if not await ratelimit.allow("sms-api", str(key.id), key.rate_per_sec, 1.0):
             raise ApiError(429, "rate_limited", _("Too many requests for this API key; slow down."))
         connection.state.api_key = key
 
     return guard
 
 
-async def _body(request: Request) -> dict:
+async def _body(request: Request, operation: str) -> dict:
+    """The JSON body, checked against the operation's schema (api_schema.BODIES) before anything uses it."""
     try:
         data = json.loads(await request.body() or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested arrays
         raise ApiError(400, "bad_json", _("The request body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_json", _("The request body must be a JSON object."))
-    return data
-
-
-def _when(value) -> datetime | None:
-    if value in (None, ""):
-        return None
     try:
-        when = datetime.fromisoformat(str(value))
-    except ValueError:
-        raise ApiError(422, "invalid", _("Give scheduled_at as ISO 8601 with a time zone."), "scheduled_at") from None
-    if when.tzinfo is None:
-        raise ApiError(422, "invalid", _("Give scheduled_at as ISO 8601 with a time zone."), "scheduled_at")
-    return when
+        return api_schema.body(operation, data)
+    except Invalid as exc:
+        raise ApiError(422, "invalid", exc.message, exc.field) from None
 
 
-def _int(value, field: str) -> int | None:
-    if value in (None, ""):
+def _when(value: str | None) -> datetime | None:
+    """scheduled_at (already ISO 8601 with a zone, see the schema) within a year: the database cannot
+    store year 9999 in every zone, and a send that far ahead is a typo."""
+    if not value:
         return None
+    when = datetime.fromisoformat(value)
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ApiError(422, "invalid", _("Expected a number."), field) from None
+        utc = when.astimezone(timezone.utc)
+    except OverflowError:
+        utc = None
+    if utc is None or utc > datetime.now(timezone.utc) + timedelta(days=366):
+        raise ApiError(422, "invalid", _("Schedule the send at most a year ahead."), "scheduled_at")
+    return utc
 
 
-async def _send(key: ApiKey, data: dict, to: list, *, per_number: dict | None = None) -> Response:
-    if not isinstance(to, list) or not to:
+async def _send(key: ApiKey, data: dict, to: list[str], *, per_number: dict | None = None) -> Response:
+    if not to:
         raise ApiError(422, "invalid", _("Give at least one number in “to”."), "to")
-    if len(to) > MAX_BATCH:
-        raise ApiError(422, "invalid", _("At most %(n)s numbers per request.", n=MAX_BATCH), "to")
-    params = data.get("params") or {}
-    if not isinstance(params, dict):
-        raise ApiError(422, "invalid", _("“params” must be an object."), "params")
     try:
-        result = await outbox.send(key.account_id, to=[str(t) for t in to], text=data.get("text"),
-                                   template_id=_int(data.get("template_id"), "template_id"), params=params,
-                                   per_number=per_number, scheduled_at=_when(data.get("scheduled_at")),
-                                   source="api", user_id=key.user_id, api_key_id=key.id,
-                                   sender=str(data.get("sender") or "")[:21])
+        result = await outbox.send(key.account_id, to=to, text=data.get("text"), template_id=data.get("template_id"),
+                                   params=data.get("params") or {}, per_number=per_number,
+                                   scheduled_at=_when(data.get("scheduled_at")), source="api", user_id=key.user_id,
+                                   api_key_id=key.id, sender=data.get("sender") or "")
     except billing.InsufficientBalance as exc:
         raise ApiError(402, "insufficient_balance", exc.message, need=exc.need, balance=exc.have) from None
     except outbox.SendRefused as exc:
@@ -120,52 +102,57 @@ async def _send(key: ApiKey, data: dict, to: list, *, per_number: dict | None = 
 
 @post("/messages", guards=[scope("send")])
 async def send_message(request: Request) -> Response:
-    data = await _body(request)
-    return await _send(request.state.api_key, data, [data["to"]] if data.get("to") else [])
+    data = await _body(request, "send_message")
+    return await _send(request.state.api_key, data, [data["to"]])
 
 
 @post("/batches", guards=[scope("send")])
 async def send_batch(request: Request) -> Response:
     """Either `to` (list) with one text/template, or `messages: [{to, params}]` with a template."""
-    data = await _body(request)
+    data = await _body(request, "send_batch")
     items = data.get("messages")
     if items is not None:
-        if not isinstance(items, list) or not all(isinstance(i, dict) and i.get("to") for i in items):
-            raise ApiError(422, "invalid", _("Each entry of “messages” needs “to”."), "messages")
-        per_number = {str(i["to"]): i.get("params") or {} for i in items}
-        return await _send(request.state.api_key, data, [str(i["to"]) for i in items], per_number=per_number)
+        per_number = {i["to"]: i.get("params") or {} for i in items}
+        return await _send(request.state.api_key, data, [i["to"] for i in items], per_number=per_number)
     return await _send(request.state.api_key, data, data.get("to") or [])
 
 
 @post("/template-messages", guards=[scope("send")])
 async def send_template(request: Request) -> Response:
-    data = await _body(request)
-    if not data.get("template_id"):
-        raise ApiError(422, "invalid", _("Give “template_id”."), "template_id")
-    to = data.get("to")
-    return await _send(request.state.api_key, {**data, "text": None}, to if isinstance(to, list) else [to] if to else [])
+    data = await _body(request, "send_template")
+    to = data["to"]
+    return await _send(request.state.api_key, {**data, "text": None}, to if isinstance(to, list) else [to])
+
+
+def _found(value: int, maximum: int) -> bool:
+    """An id beyond its column's range cannot exist: answered 404 without asking the database."""
+    return 1 <= value <= maximum
 
 
 @get("/messages/{message_id:int}", guards=[scope("report")])
 async def get_message(request: Request, message_id: int) -> Response:
-    found = await reports.message(request.state.api_key.account_id, message_id)
-    if found is None:
+    found = _found(message_id, api_schema.INT8_MAX) and await reports.message(request.state.api_key.account_id,
+                                                                              message_id)
+    if not found:
         raise ApiError(404, "not_found", _("No such message."))
     return _json(found)
 
 
 @get("/batches/{batch_id:int}", guards=[scope("report")])
 async def get_batch(request: Request, batch_id: int) -> Response:
-    found = await reports.batch(request.state.api_key.account_id, batch_id)
-    if found is None:
+    found = _found(batch_id, api_schema.INT4_MAX) and await reports.batch(request.state.api_key.account_id, batch_id)
+    if not found:
         raise ApiError(404, "not_found", _("No such batch."))
     return _json(found)
 
 
 def _page(request: Request) -> tuple[int, int]:
-    cursor = _int(request.query_params.get("cursor"), "cursor") or 0
-    limit = min(PAGE_MAX, max(1, _int(request.query_params.get("limit"), "limit") or 100))
-    return cursor, limit
+    try:
+        cursor = api_schema.query_int(request.query_params.get("cursor"), api_schema.CURSOR, "cursor")
+        limit = api_schema.query_int(request.query_params.get("limit"), api_schema.LIMIT, "limit")
+    except Invalid as exc:
+        raise ApiError(422, "invalid", exc.message, exc.field) from None
+    return cursor or 0, limit or 100
 
 
 @get("/reports", guards=[scope("report")])
@@ -188,11 +175,10 @@ async def list_webhooks(request: Request) -> Response:
 
 @post("/webhooks", guards=[scope("report")])
 async def create_webhook(request: Request) -> Response:
-    data = await _body(request)
-    events = data.get("events") or ["report", "mo"]
+    data = await _body(request, "create_webhook")
     try:
-        row = await webhooks.create(request.state.api_key.account_id, str(data.get("url") or ""),
-                                    [str(e) for e in events] if isinstance(events, list) else [])
+        row = await webhooks.create(request.state.api_key.account_id, data["url"],
+                                    data.get("events") or list(webhooks.EVENTS))
     except Invalid as exc:
         raise ApiError(422, "invalid", exc.message, exc.field) from None
     return _json({"id": row["id"], "url": row["url"], "events": row["events"], "secret": row["secret"]}, 201)
@@ -200,9 +186,17 @@ async def create_webhook(request: Request) -> Response:
 
 @delete("/webhooks/{webhook_id:int}", guards=[scope("report")], status_code=200)
 async def delete_webhook(request: Request, webhook_id: int) -> Response:
-    if not await webhooks.delete(request.state.api_key.account_id, webhook_id):
+    if not (_found(webhook_id, api_schema.INT4_MAX)
+            and await webhooks.delete(request.state.api_key.account_id, webhook_id)):
         raise ApiError(404, "not_found", _("No such webhook."))
     return _json({"deleted": webhook_id})
+
+
+@route("/webhooks", http_method=[HttpMethod.OPTIONS])
+async def webhooks_options() -> Response:
+    """Declared by hand: Litestar's automatic OPTIONS answer on a path shared by two handlers lists only
+    the first handler's methods."""
+    return Response(content=None, status_code=204, headers={"Allow": "GET, OPTIONS, POST"})
 
 
 @get("/openapi.json")
@@ -212,10 +206,11 @@ async def openapi_json() -> Response:
 
 @get("/docs")
 async def api_docs(request: Request) -> Response:
-    return await render(request, "sms/api_docs.html", doc=openapi.document(), endpoints=openapi.endpoints())
+    return await render(request, "sms/api_docs.html", doc=openapi.document(), endpoints=openapi.endpoints(),
+                        errors=openapi.ERRORS)
 
 
 ROUTES = [Router(path="/api/sms/v1", route_handlers=[
-    send_message, send_batch, send_template, get_message, get_batch, pull_reports, pull_mo, list_webhooks,
-    create_webhook, delete_webhook, openapi_json, api_docs],
-    exception_handlers={ApiError: _on_api_error, HTTPException: _on_http_error})]
+    send_message, send_batch, send_template, get_message, get_batch, pull_reports, pull_mo, webhooks_options,
+    list_webhooks, create_webhook, delete_webhook, openapi_json, api_docs],
+    exception_handlers={ApiError: _on_api_error})]  # other errors: app.core.api_errors (JSON under /api/)

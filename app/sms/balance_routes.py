@@ -11,7 +11,7 @@ from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, form_data, redirect, render
-from app.sms import accounts, billing, stats
+from app.sms import accounts, billing, labels, stats
 
 GUARD = [requires("sms.balance.view")]
 TOPUP = [requires("sms.balance.view", "sms.balance.topup")]
@@ -28,7 +28,7 @@ async def _page(request: Request, account: dict | None, errors: dict | None = No
         ledger = await stats.ledger(account["id"], kind=params.get("kind") or "", date_from=dates["from"],
                                     date_to=dates["to"], req=PageRequest.from_query(params))
         monthly = await billing.monthly_totals(account["id"])
-    return await render(request, "sms/balance.html", account=account, balances=await stats.balances(who),
+    return await render(request, "sms/balance.html", labels=labels, account=account, balances=await stats.balances(who),
                         ledger=ledger, monthly=monthly, kinds=stats.LEDGER_KINDS, date_errors=date_errors,
                         errors=errors or {}, data=data or {}, status=status, block="results")
 

@@ -9,7 +9,7 @@ from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render
-from app.sms import channel_admin
+from app.sms import channel_admin, labels
 
 GUARD = [requires("sms.channel.admin")]
 MONITOR = [requires("sms.monitor.view")]
@@ -95,7 +95,8 @@ async def channel_delete(request: Request, channel_id: int) -> Response:
 
 @get("/admin/sms/monitor", guards=MONITOR)
 async def monitor_page(request: Request) -> Response:
-    return await render(request, "sms/monitor.html", m=await channel_admin.monitor(), block="live")
+    return await render(request, "sms/monitor.html", m=await channel_admin.monitor(), labels=labels,
+                        block="live")
 
 
 @post("/admin/sms/alerts/{alert_id:int}/ack", guards=MONITOR)

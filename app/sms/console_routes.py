@@ -10,7 +10,7 @@ from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render
-from app.sms import accounts, console, contacts
+from app.sms import accounts, console, contacts, labels
 
 GUARD = [requires("sms.console.send")]
 BASE = "/admin/sms/send"
@@ -72,7 +72,8 @@ async def batch_list(request: Request) -> Response:
     tab = request.query_params.get("status", "scheduled")  # "" = every send
     tab = tab if tab in BATCH_STATUSES else ""
     page = await console.scheduled_batches(actor(request), PageRequest.from_query(request.query_params), tab)
-    return await render(request, "sms/batches.html", page=page, tab=tab, statuses=BATCH_STATUSES, block="results")
+    return await render(request, "sms/batches.html", page=page, tab=tab, statuses=BATCH_STATUSES, labels=labels,
+                        block="results")
 
 
 async def _batch(request: Request, batch_id: int) -> dict:
@@ -87,7 +88,7 @@ async def batch_detail(request: Request, batch_id: int) -> Response:
     from app.sms import records
 
     batch = await _batch(request, batch_id)
-    return await render(request, "sms/batch_detail.html", batch=batch,
+    return await render(request, "sms/batch_detail.html", batch=batch, labels=labels,
                         counts=await records.batch_counts(batch_id))
 
 

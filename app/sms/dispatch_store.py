@@ -4,7 +4,17 @@ away the buffers are kept and the flush retried until it is back. Every statemen
 current state (`WHERE status = 'submitting'` …), so replaying a flush whose commit acknowledgement was
 lost, a receipt arriving twice, or a submit response arriving after its receipt change nothing twice.
 Receipts are acknowledged to the SMSC only after they are committed: a crash makes the SMSC send them
-again instead of losing them."""
+again instead of losing them.
+
+Unconfirmed messages: a message the SMSC may or may not hold (its lookup was inconclusive, see
+dispatcher.py) is `held` as `submitted` without ids, and any `submitted` message that has no final receipt
+RECEIPT_WINDOW_HOURS after submission is resolved by `resolve_unconfirmed` (job sms.unconfirmed) as
+`unknown`: final, reported (cursor, webhook) with receipt_status UNKNOWN, never resent automatically and
+not refunded (the SMSC may well have delivered and billed it); a receipt arriving later still turns it
+into delivered / failed. A batch is `done` once none of its messages is waiting any more.
+
+report_seq (the reports cursor) must be taken in commit order: every writer that takes it holds the
+transaction-level advisory lock REPORT_LOCK, so a cursor never skips a row committed later."""
 from __future__ import annotations
 
 import asyncio
@@ -17,6 +27,9 @@ from app.sms import billing, checks
 
 log = logging.getLogger("sms.store")
 SEP = "\x1f"  # joins a message's segment ids in one text parameter
+REPORT_LOCK = 0x5A5D16  # pg_advisory_xact_lock: writers of report_seq commit in sequence order
+RECEIPT_WINDOW_HOURS = 48  # default; site setting sms.receipt_window_hours or the job's payload "hours"
+FINAL_MESSAGE_STATES = ("delivered", "failed", "expired", "rejected", "cancelled", "unknown")
 
 
 @dataclass
@@ -24,20 +37,24 @@ class Buffers:
     submitted: list[tuple[int, int, list[str]]] = field(default_factory=list)  # id, channel, segment ids
     retry: list[tuple[int, float, str]] = field(default_factory=list)  # id, delay s, error
     failed: list[tuple[int, str]] = field(default_factory=list)  # id, error
+    held: list[tuple[int, int, str]] = field(default_factory=list)  # id, channel, why unconfirmed
     # channel, channel id, stat, future resolved once stored
     receipts: list[tuple[int, str, str, asyncio.Future | None]] = field(default_factory=list)
     mo: list[tuple[int, MoMessage]] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.submitted) + len(self.retry) + len(self.failed) + len(self.receipts) + len(self.mo)
+        return (len(self.submitted) + len(self.retry) + len(self.failed) + len(self.held) + len(self.receipts)
+                + len(self.mo))
 
     def message_ids(self) -> set[int]:
-        return {r[0] for r in self.submitted} | {r[0] for r in self.retry} | {r[0] for r in self.failed}
+        return ({r[0] for r in self.submitted} | {r[0] for r in self.retry} | {r[0] for r in self.failed}
+                | {r[0] for r in self.held})
 
     def prepend(self, other: "Buffers") -> None:
         self.submitted[:0] = other.submitted
         self.retry[:0] = other.retry
         self.failed[:0] = other.failed
+        self.held[:0] = other.held
         self.receipts[:0] = other.receipts
         self.mo[:0] = other.mo
 
@@ -65,7 +82,9 @@ class Store:
             return set()
         try:
             async with db.transaction():
+                await db.execute("SELECT pg_advisory_xact_lock($1)", REPORT_LOCK)
                 early = await self._submitted(work.submitted)
+                await self._held(work.held)
                 await self._retry(work.retry)
                 failed = await self._failed(work.failed)
                 receipted = await self._receipts(work.receipts)
@@ -101,6 +120,16 @@ class Store:
             " RETURNING message, receipt_status", [k[0] for k in flat], [k[1] for k in flat],
             [v[0] for v in flat.values()], [v[1] for v in flat.values()])
         return [r["message"] for r in early if r["receipt_status"]]
+
+    async def _held(self, rows: list[tuple[int, int, str]]) -> None:
+        """In doubt whether the SMSC holds them: `submitted` without ids, never resent (resolve_unconfirmed)."""
+        if rows:
+            await db.execute(
+                "UPDATE sms_message m SET status = 'submitted', submitted_at = now(), updated_at = now(),"
+                " reason = left(v.why, 200), channel = v.ch, channel_ids = '{}'"
+                " FROM unnest($1::bigint[], $2::int[], $3::text[]) AS v(id, ch, why)"
+                " WHERE m.id = v.id AND m.status = 'submitting'",
+                [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
 
     async def _retry(self, rows: list[tuple[int, float, str]]) -> None:
         if rows:
@@ -151,7 +180,7 @@ class Store:
             "   WHEN s.bad = 'REJECTD' THEN 'rejected' ELSE 'failed' END,"
             "  receipt_status = COALESCE(s.bad, 'DELIVRD'), reason = COALESCE(s.bad, ''), done_at = now(),"
             "  updated_at = now(), report_seq = nextval('sms_report_seq')"
-            " FROM s WHERE m.id = s.message AND m.status IN ('submitting', 'submitted')"
+            " FROM s WHERE m.id = s.message AND m.status IN ('submitting', 'submitted', 'unknown')"
             "  AND (s.bad IS NOT NULL OR s.ok >= GREATEST(cardinality(m.channel_ids), 1))"
             " RETURNING m.id, m.status", list(set(message_ids)), list(FINAL_STATES))
         return [r["id"] for r in done], [r["id"] for r in done if r["status"] != "delivered"]
@@ -163,13 +192,7 @@ class Store:
         self.counts["final"] += len(ids)
         if failed:
             await billing.refund(failed)
-        await db.execute(
-            "INSERT INTO sms_webhook_delivery (webhook, event, payload)"
-            " SELECT w.id, 'report', jsonb_build_object('event', 'report', 'message_id', m.id, 'batch_id', m.batch,"
-            "  'phone', m.phone, 'status', m.status, 'reason', m.reason, 'segments', m.segments,"
-            "  'done_at', m.done_at, 'cursor', m.report_seq)"
-            " FROM sms_message m JOIN sms_webhook w ON w.account = m.account AND w.enabled AND 'report' = ANY(w.events)"
-            " WHERE m.id = ANY($1::bigint[])", ids)
+        await _reported(ids)
 
     async def _mo(self, rows: list[tuple[int, MoMessage]]) -> None:
         """A reply belongs to the account that last texted the sender (our messages to that number)."""
@@ -186,3 +209,41 @@ class Store:
                 "  'text', o.text, 'received_at', o.received_at, 'reply_to', o.reply_to)"
                 " FROM sms_mo o JOIN sms_webhook w ON w.account = o.account AND w.enabled AND 'mo' = ANY(w.events)"
                 " WHERE o.id = $1", mo_id)
+
+
+async def _reported(ids: list[int]) -> None:
+    """Messages that just reached a final state: webhook pushes of their reports, and their batches done
+    when nothing in them is waiting any more (set-based: one statement each, whatever the count)."""
+    await db.execute(
+        "INSERT INTO sms_webhook_delivery (webhook, event, payload)"
+        " SELECT w.id, 'report', jsonb_build_object('event', 'report', 'message_id', m.id, 'batch_id', m.batch,"
+        "  'phone', m.phone, 'status', m.status, 'reason', m.reason, 'segments', m.segments,"
+        "  'done_at', m.done_at, 'cursor', m.report_seq)"
+        " FROM sms_message m JOIN sms_webhook w ON w.account = m.account AND w.enabled AND 'report' = ANY(w.events)"
+        " WHERE m.id = ANY($1::bigint[])", ids)
+    await db.execute(
+        "UPDATE sms_batch b SET status = 'done', updated_at = now()"
+        " WHERE b.id IN (SELECT DISTINCT batch FROM sms_message WHERE id = ANY($1::bigint[]))"
+        "  AND b.status IN ('queued', 'scheduled')"
+        "  AND NOT EXISTS (SELECT 1 FROM sms_message m WHERE m.batch = b.id AND NOT (m.status = ANY($2::text[])))",
+        ids, list(FINAL_MESSAGE_STATES))
+
+
+async def resolve_unconfirmed(window_hours: float = RECEIPT_WINDOW_HOURS, limit: int = 50_000) -> dict:
+    """`submitted` messages without a final receipt for `window_hours` → `unknown` (see the module docstring):
+    final and reported, not resent, not refunded. Returns {"unknown": n}."""
+    async with db.transaction():
+        await db.execute("SELECT pg_advisory_xact_lock($1)", REPORT_LOCK)
+        rows = await db.fetch(
+            "UPDATE sms_message SET status = 'unknown', receipt_status = 'UNKNOWN', done_at = now(), updated_at = now(),"
+            " reason = left(CASE WHEN cardinality(channel_ids) = 0 AND reason <> '' THEN reason || '; ' ELSE '' END"
+            "  || 'no delivery receipt within ' || $1::text || ' h', 200), report_seq = nextval('sms_report_seq')"
+            " WHERE id IN (SELECT id FROM sms_message WHERE status = 'submitted'"
+            "  AND submitted_at < now() - make_interval(secs => $2) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
+            " RETURNING id", f"{window_hours:g}", float(window_hours) * 3600, limit)
+        ids = [r["id"] for r in rows]
+        if ids:
+            await _reported(ids)
+    if ids:
+        log.info("%s unconfirmed messages resolved as unknown", len(ids))
+    return {"unknown": len(ids)}

@@ -6,20 +6,36 @@ Protocol, per message:
  2. submit through the channel with ref "m<id>" (the SMSC keeps it with the message);
  3. the outcome (`submitted` + segment ids / retry later / failed) is written by the Store in batches.
 A message found in `submitting` that this process does not hold (crash of the dispatcher, lost commit
-acknowledgement, PostgreSQL restart) goes back to `queued`; any claim of a message with attempt > 1
-first asks the channel `lookup(ref)`: ids found → it was accepted, record them and do not send again;
-None → it never arrived, send it. One dispatcher runs at a time (advisory lock); a second one waits.
+acknowledgement, PostgreSQL restart) goes back to `queued` with reason "in doubt: interrupted". A claim of a
+message with attempt > 1 whose previous attempt may have reached the SMSC (anything but a plain SMSC error
+status such as ESME_RTHROTTLED, or "not bound") first asks the channel `lookup(ref)`:
+ - ids found → it was accepted: record them, do not send again;
+ - None → the SMSC proves it never arrived (our simulator, HTTP providers): send it;
+ - LookupInconclusive → the SMSC cannot be asked by reference (a standard SMSC answers ESME_RQUERYFAIL
+   whether or not it holds the message): UNKNOWN is not "absent". The message is held as `submitted`
+   without ids (reason "unconfirmed: …") and never resent; after the receipt window
+   (dispatch_store.resolve_unconfirmed, job sms.unconfirmed) it becomes `unknown` — final, reported,
+   not refunded, for an operator to review. A duplicate on a carrier costs more than a lost message
+   that the customer is told about.
+One dispatcher runs at a time (advisory lock); a second one waits.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
+import re
 import time
 
 import asyncpg
 
-from app.adapters.sms_channels.base import ChannelUnavailable, MoMessage, OutboundSms, Receipt
+from app.adapters.sms_channels.base import (
+    ChannelUnavailable,
+    LookupInconclusive,
+    MoMessage,
+    OutboundSms,
+    Receipt,
+)
 from app.core import db
 from app.sms.channels import ChannelRegistry, LiveChannel, TokenBucket
 from app.sms import alerts, webhooks
@@ -28,6 +44,14 @@ from app.sms.dispatch_store import Store
 log = logging.getLogger("sms.dispatcher")
 LOCK_KEY = 0x5A5D15  # pg advisory lock: one active dispatcher
 MAX_ATTEMPTS = 8
+INTERRUPTED = "in doubt: interrupted"  # reason of a message whose attempt's outcome was lost
+_NOT_SENT = re.compile(r"ESME_R\w+|not bound")  # previous outcomes that prove the SMSC did not take it
+
+
+def maybe_accepted(previous_reason: str) -> bool:
+    """Could the previous attempt (whose outcome left this reason) have reached the SMSC? Only an SMSC's own
+    error status or "not bound" says no; timeouts, lost connections, crashes, partial sends say maybe."""
+    return not _NOT_SENT.fullmatch(previous_reason or "")
 
 
 def backoff(attempt: int) -> float:
@@ -124,8 +148,9 @@ class Dispatcher:
         with the channel (lookup) before sending anything."""
         async with self._claim_lock:
             rows = await db.fetch(
-            "UPDATE sms_message SET status = 'queued', next_attempt_at = now(), updated_at = now()"
-                " WHERE status = 'submitting' AND NOT (id = ANY($1::bigint[])) RETURNING id", list(self.inflight))
+            "UPDATE sms_message SET status = 'queued', next_attempt_at = now(), updated_at = now(), reason = $2"
+                " WHERE status = 'submitting' AND NOT (id = ANY($1::bigint[])) RETURNING id", list(self.inflight),
+                INTERRUPTED)
         if rows:
             log.info("recovered %s messages left in submitting", len(rows))
         return len(rows)
@@ -184,7 +209,7 @@ class Dispatcher:
                 "UPDATE sms_message m SET status = 'submitting', attempt = m.attempt + 1, submitting_at = now(),"
                 " updated_at = now(), channel = CASE WHEN m.attempt > 0 AND m.channel = ANY($2::int[])"
                 " THEN m.channel ELSE $3 END WHERE m.id = ANY($1::bigint[])"
-                " RETURNING m.id, m.phone, m.text, m.sender, m.attempt, m.channel", allowed, enabled, live.id)
+                " RETURNING m.id, m.phone, m.text, m.sender, m.attempt, m.channel, m.reason", allowed, enabled, live.id)
         live.bucket.take(len(rows))
         for row in rows:
             self.inflight.add(row["id"])
@@ -218,9 +243,12 @@ class Dispatcher:
         message_id, attempt = row["id"], row["attempt"]
         ref = f"m{message_id}"
         try:
-            if attempt > 1:  # an earlier attempt may have reached the SMSC: ask before sending
+            if attempt > 1 and maybe_accepted(row.get("reason", INTERRUPTED)):  # ask before sending again
                 try:
                     ids = await live.channel.lookup(ref)
+                except LookupInconclusive as exc:  # unknown is not absent: hold it, never resend
+                    self.store.pending.held.append((message_id, live.id, f"unconfirmed: {exc}"))
+                    return
                 except ChannelUnavailable as exc:
                     self._retry(message_id, attempt, f"lookup: {exc or 'channel unavailable'}")
                     return

@@ -4,9 +4,11 @@ recipients; the dispatcher (app/sms/dispatcher.py) is woken by NOTIFY sms_outbox
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from app.adapters.sms_channels.base import make_channel
 from app.adapters.sms_channels.encoding import MAX_CHARS, is_gsm7, segment_count
 from app.core import audit, db
 from app.core.audit import Actor
@@ -15,6 +17,8 @@ from app.core.i18n import gettext as _
 from app.sms import alerts, billing, checks, templates
 
 FINAL_FAILED = ("failed", "expired", "rejected")
+_CHANNELS_TTL = 3.0  # seconds the enabled channels are cached for sender checks (the dispatcher's reload)
+_channels: tuple[float, list] = (0.0, [])
 
 
 @dataclass
@@ -50,6 +54,31 @@ async def _account(account_id: int) -> dict:
     return account
 
 
+async def _enabled_channels() -> list:
+    """Adapters (not started) of the enabled channels: a message may leave through any of them."""
+    global _channels
+    if time.monotonic() - _channels[0] > _CHANNELS_TTL:
+        built = []
+        for r in await db.fetch("SELECT name, kind, config FROM sms_channel WHERE enabled ORDER BY id"):
+            config = r["config"] if isinstance(r["config"], dict) else json.loads(r["config"] or "{}")
+            try:
+                built.append(make_channel(r["name"], r["kind"], config))
+            except Exception:  # a broken row is reported by the dispatcher; it sends nothing
+                continue
+        _channels = (time.monotonic(), built)
+    return _channels[1]
+
+
+async def check_sender(sender: str) -> None:
+    """Refuse a sender (source address) that a channel cannot send, before anything is queued."""
+    if not sender:
+        return
+    for channel in await _enabled_channels():
+        problem = channel.validate_sender(sender)
+        if problem:
+            raise Invalid("sender", problem)
+
+
 async def send(account_id: int, *, to: list[str], text: str | None = None, template_id: int | None = None,
                params: dict | None = None, scheduled_at: datetime | None = None, source: str = "console",
                user_id: int | None = None, api_key_id: int | None = None, sender: str = "",
@@ -57,6 +86,7 @@ async def send(account_id: int, *, to: list[str], text: str | None = None, templ
     """Queue one text (or one template with params; `per_number` maps a number as given in `to` to its
     own params) to many numbers. Refused numbers are reported, not fatal, unless none is left."""
     await _account(account_id)
+    await check_sender(sender)
     if template_id is not None:
         tpl = await templates.get(template_id)
         if tpl is None or tpl["account"] != account_id:

@@ -12,7 +12,7 @@ from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, redirect, render
-from app.sms import accounts, records
+from app.sms import accounts, labels, records
 
 GUARD = [requires("sms.record.view")]
 BASE = "/admin/sms/records"
@@ -40,7 +40,7 @@ async def record_detail(request: Request, message_id: int) -> Response:
     except accounts.NotFound:
         raise NotFoundException() from None
     return await render(request, "sms/record_detail.html", m=m, steps=records.timeline(m), statuses=records.STATUSES,
-                        ids=await records.channel_ids(message_id))
+                        ids=await records.channel_ids(message_id), labels=labels)
 
 
 @get(f"{BASE}/failed-export", guards=[requires("sms.record.view", "sms.record.export")])

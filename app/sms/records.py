@@ -11,13 +11,10 @@ from app.core import db, sqlfilter
 from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
-from app.core.i18n import lazy as L
 from app.core.sqlfilter import Where
-from app.sms import accounts, outbox
+from app.sms import accounts, labels, outbox
 
-STATUSES = {"scheduled": L("Scheduled"), "queued": L("Queued"), "submitting": L("Submitting"),
-            "submitted": L("Submitted"), "delivered": L("Delivered"), "failed": L("Failed"), "expired": L("Expired"),
-            "rejected": L("Rejected"), "cancelled": L("Cancelled")}
+STATUSES = labels.MESSAGE_STATUS
 FAILED = outbox.FINAL_FAILED
 MAX_RESEND = 10_000
 MAX_EXPORT = 100_000

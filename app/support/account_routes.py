@@ -13,8 +13,9 @@ from app.core.i18n import gettext as _
 from app.core.permissions import login_required
 from app.core.ratelimit import rate_limit
 from app.core.security import TokenExpired, TokenInvalid
-from app.core.web import actor, form_data, redirect, render, safe_next, submit
+from app.core.web import actor, form_data, redirect, render, safe_next
 from app.support import forms, user_service
+from app.support.h5_routes import H5_HOME, landing
 
 
 def _set_session_cookie(response: Response, value: str) -> None:
@@ -24,13 +25,14 @@ def _set_session_cookie(response: Response, value: str) -> None:
 
 @get("/", sync_to_thread=False)
 def home(request: Request) -> Response:
-    return Response("", status_code=303, headers={"Location": "/admin" if request.scope.get("user") else "/login"})
+    user = request.scope.get("user")
+    return Response("", status_code=303, headers={"Location": landing(user) if user else "/login"})
 
 
 @get("/login")
 async def login_page(request: Request) -> Response:
-    if request.scope.get("user"):
-        return redirect(request, safe_next(request.query_params.get("next")))
+    if user := request.scope.get("user"):
+        return redirect(request, safe_next(request.query_params.get("next"), landing(user)))
     return await render(request, "support/login.html", form=forms.login_form(), next=request.query_params.get("next", ""))
 
 
@@ -38,7 +40,6 @@ async def login_page(request: Request) -> Response:
 async def login_submit(request: Request) -> Response:
     data = await form_data(request)
     form = forms.login_form(data)
-    next_url = safe_next(data.get("next"))
     if form.validate():
         try:
             user_id = await auth.authenticate(form.cleaned["username"], form.cleaned["password"],
@@ -53,7 +54,7 @@ async def login_submit(request: Request) -> Response:
                 form.add_error("", _("Wrong username or password."))
         else:
             cookie = await sessions.create(user_id, client_ip(request.scope), request.headers.get("user-agent", ""))
-            response = redirect(request, next_url)
+            response = redirect(request, safe_next(data.get("next"), await _landing_of(user_id)))
             _set_session_cookie(response, cookie)
             return response
     return await render(request, "support/login.html", form=form, next=data.get("next", ""), status=422)
@@ -83,12 +84,27 @@ async def register_page(request: Request) -> Response:
     return await render(request, "support/register.html", form=forms.register_form())
 
 
+async def _landing_of(user_id: int) -> str:
+    user = (await sessions.state(user_id, fresh=True)).user
+    return landing(user) if user else "/login"
+
+
 @post("/register", guards=[rate_limit("register", 10, 600)])
 async def register_submit(request: Request) -> Response:
+    """A new account is logged in at once and lands on its H5 home (the mall and orders one tap away)."""
     form = forms.register_form(await form_data(request))
-    done = await submit(request, form, lambda cleaned: user_service.register(**cleaned, ip=client_ip(request.scope)),
-                        "/login", _("Your account is ready. Please log in."))
-    return done or await render(request, "support/register.html", form=form, status=422)
+    if form.validate():
+        ip, agent = client_ip(request.scope), request.headers.get("user-agent", "")
+        try:
+            user_id = await user_service.register(**form.cleaned, ip=ip)
+        except Invalid as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            name = form.cleaned.get("name") or form.cleaned["username"]
+            response = redirect(request, H5_HOME, _("Welcome, %(name)s.", name=name))
+            _set_session_cookie(response, await sessions.create(user_id, ip, agent))
+            return response
+    return await render(request, "support/register.html", form=form, status=422)
 
 
 @get("/password/forgot")

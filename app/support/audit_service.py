@@ -1,5 +1,8 @@
 """Audit log viewer (SUP-14): search, detail with before/after, export. Scoped: a viewer without the
-"all" data scope sees entries of orgs in their scope and the entries they made themselves."""
+"all" data scope sees entries of orgs in their scope and the entries they made themselves. On top of that,
+each module registers (audit.register_view) how its entities' entries are masked (SUP-16) and which of them
+a viewer may see (data scope, secrecy): an entry about a record the viewer cannot open is not listed,
+exported or shown (404)."""
 from __future__ import annotations
 
 import json
@@ -9,15 +12,21 @@ from typing import Any
 
 from app.core import audit, db, sqlfilter
 from app.core.audit import Actor
-from app.core.masking import MASKABLE, sees_clear, shown
+from app.core.masking import MASKABLE, sees_clear, shown, shown_fields
 from app.core.pagination import Page, PageRequest
 from app.core.permissions import PermissionDenied
 
 SORTS = {"at": "a.at", "actor": "a.actor_name", "entity": "a.entity", "action": "a.action"}
 EXPORT_LIMIT = 100_000
-# Entities whose before/after hold personal data (name, phone, email, ID number): those values are
-# masked for viewers without the clear view (SUP-16). Modules with person records add theirs here.
-PERSONAL_ENTITIES: set[str] = {"user"}
+
+
+def _mask_user(viewer: Actor, entry: dict) -> None:
+    for data in (entry["before"], entry["after"]):
+        shown_fields(viewer, data, {k: k for k in MASKABLE})
+
+
+# Users are scoped by the entry's org (the user's org), which the base scope already checks.
+audit.register_view("user", mask=_mask_user)
 
 
 @dataclass
@@ -42,13 +51,27 @@ class AuditFilters:
 FROM = "FROM audit_log a LEFT JOIN app_user u ON u.id = a.actor_id"
 
 
+def entities_visible(viewer: Actor, args: list) -> str:
+    """WHERE fragment: the entry's entity passes its module's visibility rule (entities without one pass)."""
+    where = sqlfilter.Where(args)
+    for entity, view in audit.views().items():
+        if view.visible and (sql := view.visible(viewer, args)) != "TRUE":
+            where.add(f"(a.entity <> {where.param(entity)} OR {sql})")
+    return where.sql()
+
+
 def _where(viewer: Actor, filters: AuditFilters, args: list) -> str:
-    where = sqlfilter.Where(args, viewer.scope.sql("a.org_id", "a.actor_id", args))
+    where = sqlfilter.Where(args, viewer.scope.sql("a.org_id", "a.actor_id", args), entities_visible(viewer, args))
     # Real names are searchable only by viewers who may see them (no guessing masked names).
-    actor_columns = ["a.actor_name", "u.name"] if sees_clear(viewer, "name") else ["a.actor_name"]
+    clear_names = sees_clear(viewer, "name")
+    actor_columns = ["a.actor_name", "u.name"] if clear_names else ["a.actor_name"]
     where.contains(actor_columns, filters.actor)
     where.equals("a.entity", filters.entity).equals("a.entity_id", filters.entity_id)
     where.equals("a.action", filters.action).contains("a.summary", filters.q)
+    named = [e for e, view in audit.views().items() if view.personal_summary]
+    if filters.q and named and not clear_names:
+        # Entries about one person carry the name as summary: not searchable without the clear view.
+        where.add(f"NOT (a.entity = ANY({where.param(named)}::varchar[]) AND {audit.ENTITY_ID} IS NOT NULL)")
     return where.date_range("a.at", filters.date_from, filters.date_to).sql()
 
 
@@ -63,12 +86,10 @@ def _prepare(viewer: Actor, row: dict) -> dict:
     """JSON decoded, personal values masked for this viewer, the changed keys listed."""
     before, after = _loads(row.get("before")), _loads(row.get("after"))
     row["changed"] = audit.changed(before, after) if before is not None and after is not None else []
-    if row["entity"] in PERSONAL_ENTITIES:
-        for data in (before, after):
-            for key in MASKABLE:
-                if data and isinstance(data.get(key), str):
-                    data[key] = shown(viewer, key, data[key])
     row["before"], row["after"] = before, after
+    view = audit.views().get(row["entity"])
+    if view and view.mask:
+        view.mask(viewer, row)
     row["actor_real_name"] = shown(viewer, "name", row.get("actor_real_name"))
     return row
 
@@ -98,10 +119,12 @@ async def filter_choices() -> dict[str, list[tuple[str, str]]]:
 
 
 async def get_entry(viewer: Actor, entry_id: int) -> dict | None:
-    """One entry, or None; outside the viewer's scope is PermissionDenied (403)."""
+    """One entry, or None (also when it is about a record the viewer may not see: no existence leak);
+    outside the viewer's scope is PermissionDenied (403)."""
     args: list = [entry_id]
     scope_sql = viewer.scope.sql("a.org_id", "a.actor_id", args)
-    row = await db.fetchrow(f"SELECT {COLUMNS}, ({scope_sql}) AS visible {FROM} WHERE a.id = $1", *args)
+    row = await db.fetchrow(f"SELECT {COLUMNS}, ({scope_sql}) AS visible {FROM}"
+                            f" WHERE a.id = $1 AND {entities_visible(viewer, args)}", *args)
     if row is None:
         return None
     if not row.pop("visible"):

@@ -51,10 +51,18 @@ SECTIONS: list[tuple[str, Any, list[Setting]]] = [
     ]),
     ("login", L("Login security"), [
         Setting("login.max_failures", L("Failed logins before blocking"), "int", min_value=1, max_value=100, required=True),
+        Setting("login.ip_max_failures", L("Failed logins from one address before blocking it"), "int", min_value=1,
+                max_value=10000, required=True, help=L("Counted across all accounts, successes do not reset it.")),
         Setting("login.window_minutes", L("Counting window (minutes)"), "int", min_value=1, max_value=1440, required=True),
         Setting("login.block_minutes", L("Block duration (minutes)"), "int", min_value=1, max_value=10080, required=True),
         Setting("login.idle_minutes", L("Log out after inactivity (minutes)"), "int", min_value=5, max_value=20160,
                 required=True),
+    ]),
+    ("jobs", L("Background jobs"), [
+        Setting("jobs.retention_days.scheduled", L("Keep finished scheduled runs (days)"), "int", min_value=1,
+                max_value=3650, required=True),
+        Setting("jobs.retention_days.other", L("Keep other finished jobs (days)"), "int", min_value=1, max_value=3650,
+                required=True, help=L("Exports, prints and imports: their job page is gone after this.")),
     ]),
     ("smtp", L("Email (SMTP)"), [
         Setting("smtp.host", L("SMTP host"), max_length=200),
@@ -68,6 +76,9 @@ SECTIONS: list[tuple[str, Any, list[Setting]]] = [
     ]),
     ("sms", L("SMS"), [
         Setting("sms.api_key", L("SMS API key"), "secret", max_length=200),
+        Setting("sms.webhook_allowed_hosts", L("Webhook hosts allowed off the public internet"), max_length=500,
+                help=L("Host names or addresses, separated by commas, that SMS webhooks may reach although they are "
+                       "loopback or private (local setups), e.g. 127.0.0.1")),
     ]),
 ]
 SETTINGS = [s for _key, _label, items in SECTIONS for s in items]

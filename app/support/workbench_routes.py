@@ -9,8 +9,9 @@ from litestar import Request, Response, get
 from app.core import menus, notify, sessions, settings_store, todos
 from app.core.i18n import current_locale
 from app.core.pagination import PageRequest
-from app.core.permissions import requires
-from app.core.web import render
+from app.core.permissions import PermissionDenied, login_required, requires
+from app.core.web import redirect, render
+from app.support.h5_routes import H5_HOME, is_alumnus
 
 
 def watermark_url(user) -> str:
@@ -43,9 +44,13 @@ async def _menu_html(user, path: str):
     return menus.render_html(await menus.menu_for(user, path))
 
 
-@get("/admin", guards=[requires("sup.admin")])
+@get("/admin", guards=[login_required])
 async def workbench(request: Request) -> Response:
     user = request.scope["user"]
+    if is_alumnus(user):  # an alumnus typing /admin (or sent here after login) goes to the H5 home, not a 403
+        return redirect(request, H5_HOME)
+    if not user.can("sup.admin"):
+        raise PermissionDenied()
     page = await todos.list_todos(user, "open", "", PageRequest(per_page=20))
     return await render(request, "support/workbench.html", todos=page)
 

@@ -49,3 +49,43 @@ async def test_oversized_ids_in_filters_are_ignored_not_errors(as_user):
                  "/admin/records/changes?person=123456789012345678901"):
         response = await client.get(path)
         assert response.status_code == 200, path
+
+
+def _get_routes_with_int_params(app) -> list[str]:
+    import re
+
+    paths = set()
+    for route in app.routes:
+        if "GET" in getattr(route, "methods", ()) and ":int}" in route.path and not route.path.startswith("/static"):
+            paths.add(route.path)
+    return sorted(paths), re
+
+
+@pytest.mark.req("NFR-01")
+async def test_ids_no_row_can_have_are_404_on_every_route_not_500(app, as_user):
+    client = await as_user("admin")
+    paths, re = _get_routes_with_int_params(app)
+    assert len(paths) >= 30
+    problems = []
+    for path in paths:
+        for huge in (2**31, 2**63, 2**64 + 7, -(2**31) - 1):
+            url = re.sub(r"\{[a-z_]+:int\}", str(huge), path)
+            url = re.sub(r"\{[a-z_]+:str\}", "x", url)
+            response = await client.get(url)
+            if response.status_code >= 500:
+                problems.append(f"{url}: {response.status_code}")
+            elif response.status_code == 404 and "/api/" not in url:
+                assert "<html" in response.text, url
+    assert not problems, problems
+
+
+@pytest.mark.req("NFR-01")
+async def test_huge_page_numbers_give_an_empty_page_not_500(app, as_user):
+    client = await as_user("admin")
+    problems = []
+    for path in _admin_pages(app) + ["/h5/mall", "/h5/mall/orders"]:
+        for page in (2**31, 2**63, 10**30):
+            response = await client.get(f"{path}?page={page}&per_page=100", follow_redirects=True)
+            if response.status_code >= 500:
+                problems.append(f"{path}?page={page}: {response.status_code}")
+    assert not problems, problems

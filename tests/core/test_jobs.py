@@ -129,3 +129,34 @@ async def test_schedule_slot_enqueues_exactly_one_job(job_db):
     assert await jobs.enqueue_due_schedules() == 1
     assert await job_db.fetchval("SELECT count(*) FROM job WHERE kind = 'test.ok'") == 1
     assert await jobs.drain() == 1 and CALLS[0]["payload"] == {"n": 9}
+
+
+@pytest.mark.req("NFR-05")
+async def test_finished_jobs_are_pruned_after_their_retention_and_the_rest_stay(job_db):
+    from app.core import job_retention, settings_store
+
+    await settings_store.put("jobs.retention_days.scheduled", 7)
+    await settings_store.put("jobs.retention_days.other", 90)
+
+    async def job(status: str, days_ago: float, dedupe: str | None) -> int:
+        finished = None if status in ("queued", "running") else datetime.now(timezone.utc) - timedelta(days=days_ago)
+        return await job_db.fetchval("INSERT INTO job (kind, status, dedupe_key, finished_at, payload)"
+                                     " VALUES ('test.ok', $1, $2, $3, '{}') RETURNING id", status, dedupe, finished)
+
+    old_schedule_run = await job("done", 8, "schedule:x:1")
+    fresh_schedule_run = await job("done", 6, "schedule:x:2")
+    old_export = await job("failed", 91, None)
+    recent_export = await job("done", 30, None)
+    cancelled_long_ago = await job("cancelled", 100, None)
+    queued = await job("queued", 0, None)
+    # the scheduled clean-up is registered with the worker's schedules
+    assert jobs.SCHEDULES["core.jobs.prune"][0] == job_retention.KIND
+    job_retention.BATCH, batch = 1, job_retention.BATCH  # several rounds of the batched DELETE
+    try:
+        result = await job_retention.prune()
+    finally:
+        job_retention.BATCH = batch
+    assert result["deleted"] == 3
+    left = {r["id"] for r in await job_db.fetch("SELECT id FROM job")}
+    assert left == {fresh_schedule_run, recent_export, queued}
+    assert not left & {old_schedule_run, old_export, cancelled_long_ago}

@@ -257,7 +257,7 @@ async def test_education_add_edit_delete(as_user, db):
     deleted = await client.post(f"/admin/records/{cs['id']}/educations/{edu}/delete", data={"_csrf_token": token})
     assert deleted.status_code == 303 and not await db.fetchval("SELECT 1 FROM rec_education WHERE id = $1", edu)
     log = await client.get(f"/admin/records/{cs['id']}?tab=changes")
-    assert "Deleted (education)" in log.text and "机器学习" in log.text
+    assert "Deleted (Education)" in log.text and "机器学习" in log.text
 
 
 @pytest.mark.req("REC-01")

@@ -92,7 +92,8 @@ async def test_scheduled_send_waits_for_its_time(db, sim, dispatcher, tmp_path):
     soon = await outbox.send(account, to=["13600136001"], text="Soon",
                              scheduled_at=datetime.now(timezone.utc) + timedelta(seconds=1))
     await wait_for(lambda: _done(db, soon.batch_id, {"delivered": 1}), timeout=10)
-    assert await db.fetchval("SELECT status FROM sms_batch WHERE id = $1", soon.batch_id) == "queued"
+    # it left `scheduled` when it went out, and is done now that its only message is final
+    assert await db.fetchval("SELECT status FROM sms_batch WHERE id = $1", soon.batch_id) == "done"
     assert await statuses(db, later.batch_id) == {"scheduled": 1}
     assert not [line for line in witness(tmp_path / "witness.log") if line[3].endswith("13600136000")]
     assert await outbox.cancel_scheduled(later.batch_id, user_id=None) == 1

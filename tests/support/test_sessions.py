@@ -20,13 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def second_process(database):
     """Another web process on the same database, as behind a load balancer."""
     with WebProcess(database, ROOT / "e2e" / "artifacts" / "second_process.log", TC_SESSION_TTL="60") as server:
-        for _ in range(100):  # up, and its session listener connected (start-up waits for it)
-            try:
-                if httpx.get(server.url + "/readyz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        server.wait_ready()
         yield server.url
 
 

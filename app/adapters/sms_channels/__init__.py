@@ -5,6 +5,7 @@ Public interface: `base` (OutboundSms, SubmitResult, Receipt, MoMessage, SmsChan
 """
 from app.adapters.sms_channels.base import (  # noqa: F401
     ChannelUnavailable,
+    LookupInconclusive,
     MoMessage,
     OutboundSms,
     Receipt,

@@ -7,10 +7,17 @@ callbacks the caller sets before `start()`.
 
 Exactly-once across crashes relies on `ref`: it travels with every segment (SMPP vendor TLV 0x1400, HTTP
 Idempotency-Key), so after a crash the caller asks `lookup(ref)` before resubmitting anything whose
-outcome it never saw.
+outcome it never saw. Only an SMSC that implements that lookup can prove absence: a standard SMSC answers
+query_sm without a message_id with ESME_RQUERYFAIL whether or not it holds the message, so such channels
+raise `LookupInconclusive` and the caller must not resend (app/sms/dispatcher.py holds the message).
+
+Receipts name the SMSC's message id in whatever notation the SMSC uses there (hex in submit_sm_resp and
+decimal in the receipt is common, with or without leading zeros); channels hand out ids in one canonical
+form (`canonical_id`) and receipt words mapped to SMPP's (`receipt_state`).
 """
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +26,41 @@ from typing import Awaitable, Callable
 # Receipt states (SMPP 3.4 appendix B "stat" words); the HTTP provider uses the same words.
 FINAL_STATES = ("DELIVRD", "UNDELIV", "EXPIRED", "REJECTD", "DELETED", "UNKNOWN")
 STATES = FINAL_STATES + ("ACCEPTD", "ENROUTE")
+# Spellings seen in the wild (full words, SMPP 5 names, message_state numbers) → the SMPP 3.4 words.
+_STATE_WORDS = {
+    "DELIVERED": "DELIVRD", "DELIVERD": "DELIVRD", "DELIVRD": "DELIVRD", "DELIVER": "DELIVRD", "SUCCESS": "DELIVRD",
+    "UNDELIVERABLE": "UNDELIV", "UNDELIVERED": "UNDELIV", "UNDELIV": "UNDELIV", "FAILED": "UNDELIV", "FAIL": "UNDELIV",
+    "EXPIRED": "EXPIRED", "EXPIRD": "EXPIRED", "REJECTED": "REJECTD", "REJECTD": "REJECTD", "REJECT": "REJECTD",
+    "DELETED": "DELETED", "DELETD": "DELETED", "UNKNOWN": "UNKNOWN", "ACCEPTED": "ACCEPTD", "ACCEPTD": "ACCEPTD",
+    "ENROUTE": "ENROUTE", "EN_ROUTE": "ENROUTE", "SCHEDULED": "ENROUTE", "SKIPPED": "REJECTD",
+    "1": "ENROUTE", "2": "DELIVRD", "3": "EXPIRED", "4": "DELETED", "5": "UNDELIV", "6": "ACCEPTD", "7": "UNKNOWN",
+    "8": "REJECTD",
+}
+ID_FORMATS = ("auto", "dec", "hex", "hex/dec", "dec/hex")  # submit_sm_resp id / receipt id notation
+_HEX = re.compile(r"^[0-9a-f]+$")
+_DEC = re.compile(r"^[0-9]+$")
+
+
+def receipt_state(word: str | None) -> str:
+    """A receipt's status word in SMPP 3.4 spelling ("DELIVERED" → "DELIVRD"); unknown words → "UNKNOWN"."""
+    key = (word or "").strip().upper().replace(" ", "_").replace("-", "_")
+    return _STATE_WORDS.get(key) or _STATE_WORDS.get(key.replace("_", ""), "UNKNOWN")
+
+
+def canonical_id(raw: str | None, notation: str = "auto") -> str:
+    """One spelling for an SMSC message id, whichever way the SMSC wrote it: numeric ids become their decimal
+    value (leading zeros and hex/decimal notation gone), others are trimmed and lower-cased.
+
+    `notation` is how this id was written: "dec", "hex", or "auto" (hex only when it has a letter a-f, which
+    cannot tell a hex id made of digits only: channels configure the notation when their SMSC mixes)."""
+    value = (raw or "").strip().lower()
+    if notation == "hex" and _HEX.match(value):
+        return str(int(value, 16))
+    if notation in ("dec", "auto") and _DEC.match(value):
+        return str(int(value))
+    if notation == "auto" and _HEX.match(value) and len(value) <= 32:
+        return str(int(value, 16))
+    return value
 
 
 @dataclass
@@ -91,7 +133,13 @@ class SmsChannel(ABC):
     async def lookup(self, ref: str) -> list[str] | None:
         """Channel ids the SMSC holds for `ref`, or None if it never accepted it (resubmitting is safe).
 
-        Raises ChannelUnavailable when the answer is unknown (not bound / timeout)."""
+        Raises ChannelUnavailable when the answer is unknown now (not bound / timeout), and its subclass
+        LookupInconclusive when this channel can never prove absence (a standard SMSC without ref lookup)."""
+
+    def validate_sender(self, sender: str) -> str | None:
+        """Why this channel cannot send with `sender` as the source address (a translated message), or None.
+        Checked when a send is accepted, so a bad sender is refused up front rather than failing later."""
+        return None
 
     async def _emit_receipt(self, receipt: Receipt) -> None:
         if self.on_receipt is not None:
@@ -106,13 +154,21 @@ class ChannelUnavailable(Exception):
     """The channel cannot answer now (not bound, timed out); try again later."""
 
 
+class LookupInconclusive(ChannelUnavailable):
+    """The channel cannot tell "never accepted" from "accepted": asking again will not help, and resending
+    may duplicate. (A standard SMSC answers query_sm by ref with ESME_RQUERYFAIL either way.)"""
+
+
 def make_channel(name: str, kind: str, config: dict) -> SmsChannel:
     """Build a channel from its stored configuration.
 
     kind "smpp" — config keys: host, port, system_id, password, system_type="", bind="transceiver"
       (or "transmitter"), window=64, timeout_s=10, enquire_link_s=30, max_tps=0 (0 = unlimited),
       reconnect_min_s=0.5, reconnect_max_s=30, source_ton=0, source_npi=0, dest_ton=1, dest_npi=1,
-      ref_tlv=True (send our ref as TLV 0x1400; needed by lookup()).
+      ref_tlv=True (send our ref as TLV 0x1400; needed by lookup()), ref_lookup="auto" (true: the SMSC answers
+      query_sm by TLV 0x1400 — our simulator; false: a standard SMSC, lookup() is inconclusive; auto: true
+      only when the bind response names our simulator "TCSMSC"), msg_id_format="auto" (how the SMSC writes
+      message ids in submit_sm_resp / receipts: "dec", "hex", "hex/dec", "dec/hex" or "auto").
     kind "http" — config keys: base_url, token="" (sent as Bearer), concurrency=32, timeout_s=10,
       poll_s=1.0 (receipts/MO polling interval), receipt_cursor=0, mo_cursor=0.
     kind "simulator" — a built-in SMSC started in this process plus an SMPP channel bound to it (dev/demo

@@ -32,6 +32,7 @@ from app.adapters.sms_channels.base import (
     Receipt,
     SmsChannel,
     SubmitResult,
+    receipt_state,
 )
 
 log = logging.getLogger("sms.http")
@@ -155,7 +156,7 @@ class HttpChannel(SmsChannel):
         items = doc.get("items", [])
         for item in items:
             if kind == "receipts":
-                await self._emit_receipt(Receipt(str(item.get("id", "")), str(item.get("status", "UNKNOWN")),
+                await self._emit_receipt(Receipt(str(item.get("id", "")).strip(), receipt_state(item.get("status")),
                                                  str(item.get("error", "")), _when(item.get("done_at"))))
             else:
                 await self._emit_mo(MoMessage(str(item.get("sender", "")), str(item.get("to", "")),

@@ -192,6 +192,8 @@ def decode(frame: bytes) -> Pdu:
                 pdu.tlvs[tag] = raw
     except IndexError:
         raise PduError("truncated PDU body", seq=seq) from None
+    except PduError as exc:  # e.g. an unterminated C-string: the nack must still name this PDU
+        raise PduError(str(exc), exc.status, seq) from None
     if off > end:
         raise PduError("truncated PDU body", seq=seq)
     return pdu

@@ -42,6 +42,7 @@ class SmppSession(asyncio.Protocol):
         self._loop = asyncio.get_running_loop()
         self._can_write = asyncio.Event()
         self._can_write.set()
+        self.opened_at = self.last_rx = self._loop.time()  # for the SMPP session timers (simulator)
 
     # --- asyncio.Protocol ------------------------------------------------------------------------
     def connection_made(self, transport) -> None:
@@ -54,6 +55,7 @@ class SmppSession(asyncio.Protocol):
             pass
 
     def data_received(self, data: bytes) -> None:
+        self.last_rx = self._loop.time()
         buf = self._buf
         buf += data
         self._out = []

@@ -12,8 +12,13 @@ It proves exactly-once delivery in benchmarks: the same ref + seq twice is a dup
 dedupes; it counts duplicates in stats()["duplicate_segments"]. It answers query_sm by ref (TLV 0x1400)
 from memory, and reloads the log on start so that a restarted simulator still knows old refs.
 
-Receipts (when registered_delivery asks) go after receipt_delay_ms to a bound receiver/transceiver of the
-same system_id, round-robin, queued while none is bound and redelivered when deliver_sm_resp is not OK.
+Receipts (when registered_delivery asks: 1 = always, 2 = failures only) go after receipt_delay_ms to a bound
+receiver/transceiver of the same system_id, round-robin, queued while none is bound and redelivered when
+deliver_sm_resp is not OK.
+
+Session timers (SMPP 3.4 §7.2): a connection that has not bound within `session_init_s` is closed; a bound
+session that sent nothing (enquire_link counts) for `inactivity_s` gets an unbind and is closed (0 = off).
+A malformed PDU is answered with generic_nack carrying that PDU's sequence number (session.py).
 """
 from __future__ import annotations
 
@@ -47,7 +52,8 @@ class Msg:
 
 class SmscSimulator:
     def __init__(self, host="127.0.0.1", port=0, *, latency_ms=0, fail_rate=0.0, fail_status="ESME_RTHROTTLED",
-                 receipt_delay_ms=0, receipt_fail_rate=0.0, log_path=None, users=None, max_tps=0):
+                 receipt_delay_ms=0, receipt_fail_rate=0.0, log_path=None, users=None, max_tps=0,
+                 session_init_s=30.0, inactivity_s=300.0):
         self.host, self.port = host, port
         self.latency = latency_ms / 1000.0
         self.fail_rate, self.fail_status = fail_rate, P.CODES[fail_status]
@@ -55,6 +61,9 @@ class SmscSimulator:
         self.log_path = log_path
         self.users = dict(users if users is not None else {"tc": "secret"})
         self.max_tps = max_tps
+        self.session_init_s, self.inactivity_s = float(session_init_s or 0), float(inactivity_s or 0)
+        self.connections: set[SmppSession] = set()  # every open connection, bound or not (timers)
+        self._timer_task: asyncio.Task | None = None
         self.silent = False  # tests: stop answering anything (a dead link that keeps the socket open)
         self.msgs: dict[str, Msg] = {}
         self.by_ref: dict[str, list[tuple[int, str]]] = {}
@@ -80,9 +89,14 @@ class SmscSimulator:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(self._make_session, self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
+        if self.session_init_s or self.inactivity_s:
+            self._timer_task = asyncio.create_task(self._session_timers(), name="smsc:timers")
         return self
 
     async def stop(self) -> None:
+        if self._timer_task is not None:
+            self._timer_task.cancel()
+            self._timer_task = None
         if self._server is not None:
             self._server.close()
         for s in list(self.sessions):
@@ -97,8 +111,29 @@ class SmscSimulator:
     def _make_session(self) -> SmppSession:
         s = SmppSession(self._on_request, name="smsc")
         s.before_write = self._flush_log
-        s.closed.add_done_callback(lambda _f: self.sessions.discard(s))
+        self.connections.add(s)
+        s.closed.add_done_callback(lambda _f: (self.sessions.discard(s), self.connections.discard(s)))
         return s
+
+    async def _session_timers(self) -> None:
+        """session_init_timer and inactivity_timer, checked a few times per shortest period."""
+        every = min(t for t in (self.session_init_s, self.inactivity_s) if t) / 5
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(min(1.0, max(0.02, every)))
+            now = loop.time()
+            for s in list(self.connections):
+                if not s.is_open:
+                    continue
+                if not s.bound:
+                    if self.session_init_s and now - s.opened_at > self.session_init_s:
+                        self.counts["session_init_timeouts"] += 1
+                        s.close()
+                elif self.inactivity_s and now - s.last_rx > self.inactivity_s:
+                    self.counts["inactivity_timeouts"] += 1
+                    s.bound = ""
+                    self.sessions.discard(s)
+                    s.request(P.Pdu(P.UNBIND), timeout=1.0).add_done_callback(lambda _f, s=s: s.close())
 
     def _reload_log(self) -> None:
         if not os.path.exists(self.log_path):
@@ -150,19 +185,22 @@ class SmscSimulator:
         entries = self.by_ref.get(ref)
         return [mid for _, mid in sorted(entries, key=lambda e: e[0])] if entries else None
 
-    def schedule_receipt(self, mid: str) -> None:
+    def schedule_receipt(self, mid: str, failures_only: bool = False) -> None:
         loop = asyncio.get_running_loop()
         if self.receipt_delay:
-            loop.call_later(self.receipt_delay, self._receipt, mid)
+            loop.call_later(self.receipt_delay, self._receipt, mid, failures_only)
         else:
-            loop.call_soon(self._receipt, mid)
+            loop.call_soon(self._receipt, mid, failures_only)
 
-    def _receipt(self, mid: str) -> None:
+    def _receipt(self, mid: str, failures_only: bool = False) -> None:
         msg = self.msgs.get(mid)
         if msg is None:
             return
         msg.state = "UNDELIV" if random.random() < self.receipt_fail_rate else "DELIVRD"
         msg.done = datetime.now(timezone.utc)
+        if failures_only and msg.state == "DELIVRD":  # registered_delivery = 2: no receipt for success
+            self.counts["receipts_suppressed"] += 1
+            return
         err = 1 if msg.state != "DELIVRD" else 0
         if msg.system_id == HTTP_SYSTEM_ID:
             self.http_receipts.append({"id": mid, "status": msg.state, "error": f"{err:03d}" if err else "",
@@ -284,8 +322,9 @@ class SmscSimulator:
         mid = self.accept(pdu.tlvs.get(P.TLV_TC_REF, ""), pdu.get("destination_addr", ""),
                           pdu.get("source_addr", ""), s.system_id, seq, total)
         self._answer(s, P.response(pdu, P.ROK, message_id=mid))
-        if pdu.get("registered_delivery", 0) & 0x03:
-            self.schedule_receipt(mid)
+        wanted = pdu.get("registered_delivery", 0) & 0x03
+        if wanted in (1, 2):  # 3 is reserved in SMPP 3.4
+            self.schedule_receipt(mid, failures_only=wanted == 2)
 
     def _check_submit(self, s: SmppSession, pdu: P.Pdu) -> int:
         if s.bound not in ("transmitter", "transceiver"):
@@ -340,11 +379,13 @@ def _parse_iso(value: str) -> datetime:
 async def start_simulator(host: str = "127.0.0.1", port: int = 0, *, latency_ms: float = 0, fail_rate: float = 0.0,
                           receipt_delay_ms: float = 0, receipt_fail_rate: float = 0.0, log_path: str | None = None,
                           users: dict | None = None, fail_status: str = "ESME_RTHROTTLED",
-                          max_tps: int = 0) -> SmscSimulator:
+                          max_tps: int = 0, session_init_s: float = 30.0,
+                          inactivity_s: float = 300.0) -> SmscSimulator:
     """Start an in-process SMSC; the returned handle has .port, .stop(), .stats(), .inject_mo(...)."""
     sim = SmscSimulator(host, port, latency_ms=latency_ms, fail_rate=fail_rate, fail_status=fail_status,
                         receipt_delay_ms=receipt_delay_ms, receipt_fail_rate=receipt_fail_rate,
-                        log_path=log_path, users=users, max_tps=max_tps)
+                        log_path=log_path, users=users, max_tps=max_tps, session_init_s=session_init_s,
+                        inactivity_s=inactivity_s)
     return await sim.start()
 
 

@@ -8,7 +8,12 @@
 - long text → concatenated segments (UDH IEI 0x00, esm_class 0x40), every segment carries TLV 0x1400 = ref;
 - deliver_sm → Receipt (esm_class 0x04) or MoMessage (concatenated MO reassembled); deliver_sm_resp is
   always sent: ESME_ROK after the callback returns, ESME_RX_T_APPN if it raised (so the SMSC retries);
-- lookup(ref): query_sm with empty message_id and TLV 0x1400 = ref (our vendor extension, see pdu.py).
+- lookup(ref): query_sm with empty message_id and TLV 0x1400 = ref (our vendor extension, see pdu.py). Only
+  an SMSC that implements it can prove absence (`ref_lookup`); a standard one answers ESME_RQUERYFAIL for
+  every such query, so lookup() raises LookupInconclusive there and the caller must not resend;
+- message ids (submit_sm_resp, receipts, lookup) are handed out canonical (base.canonical_id) in the
+  notation `msg_id_format` says, or, with "auto", hex once an id with a letter a-f was seen on that side;
+- validate_sender: source_addr is a C-Octet String of at most 21 octets with its NUL, printable ASCII.
 """
 from __future__ import annotations
 
@@ -21,18 +26,25 @@ from datetime import datetime, timezone
 from app.adapters.sms_channels import encoding
 from app.adapters.sms_channels import pdu as P
 from app.adapters.sms_channels.base import (
+    ID_FORMATS,
     ChannelUnavailable,
+    LookupInconclusive,
     MoMessage,
     OutboundSms,
     Receipt,
     SmsChannel,
     SubmitResult,
+    canonical_id,
+    receipt_state,
 )
 from app.adapters.sms_channels.session import SessionClosed, SmppSession
+from app.core.i18n import gettext as _
 
 log = logging.getLogger("sms.smpp")
 _BIND_IDS = {"transceiver": P.BIND_TRANSCEIVER, "transmitter": P.BIND_TRANSMITTER, "receiver": P.BIND_RECEIVER}
 _MO_PARTS_TTL = 600.0  # seconds an incomplete concatenated MO waits for its missing parts
+SIMULATOR_SYSTEM_ID = "TCSMSC"  # what our simulator answers in bind_resp: it implements lookup by ref
+MAX_SOURCE_ADDR = 20  # source_addr: C-Octet String, 21 octets with the terminating NUL (SMPP 3.4 §4.4.1)
 
 
 class SmppChannel(SmsChannel):
@@ -56,6 +68,13 @@ class SmppChannel(SmsChannel):
         # may refuse them (ESME_ROPTPARNOTALLWD): ref_tlv=False leaves it out, and lookup() then always
         # raises ChannelUnavailable (the caller cannot tell accepted from lost).
         self.ref_tlv = bool(c.get("ref_tlv", True))
+        self.ref_lookup = c.get("ref_lookup", "auto")  # True / False / "auto" (see make_channel)
+        self.smsc_system_id = ""  # from the last bind_resp
+        fmt = c.get("msg_id_format", "auto")
+        if fmt not in ID_FORMATS:
+            raise ValueError(f"msg_id_format must be one of {ID_FORMATS}")
+        sub, _sep, dlr = fmt.partition("/")
+        self.id_notation = {"submit": sub, "receipt": dlr or sub}
         self.session: SmppSession | None = None
         self.last_error = ""
         self.stats = {"binds": 0, "submitted": 0, "failed": 0, "receipts": 0, "mo": 0, "reconnects": 0}
@@ -68,6 +87,7 @@ class SmppChannel(SmsChannel):
         self._timeouts = 0  # consecutive submit timeouts: health signal
         self._mo_parts: dict[tuple, dict] = {}
         self._tasks: set[asyncio.Task] = set()
+        self._hex_seen: dict[str, bool] = {}  # msg_id_format "auto": hex ids seen per side
 
     # --- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -140,6 +160,7 @@ class SmppChannel(SmsChannel):
         if resp.status != P.ROK:
             raise _BindRefused(f"bind refused: {P.status_name(resp.status)}")
         session.bound, session.system_id = self.bind_mode, self.system_id
+        self.smsc_system_id = resp.get("system_id", "") or ""
         self.stats["binds"] += 1
         self._timeouts = 0
         self.last_error = ""
@@ -161,6 +182,8 @@ class SmppChannel(SmsChannel):
     async def submit(self, msg: OutboundSms) -> SubmitResult:
         if not self._bound.is_set() or self.session is None or self.bind_mode == "receiver":
             return SubmitResult(msg.ref, False, [], "not bound", True)
+        if (problem := self.validate_sender(msg.sender)) is not None:  # accepted before the check existed
+            return SubmitResult(msg.ref, False, [], f"ESME_RINVSRCADR: {problem}", False)
         try:
             encoding.check(msg.text)
         except ValueError as exc:
@@ -215,7 +238,7 @@ class SmppChannel(SmsChannel):
                     return False, "connection lost", True
             self._timeouts = 0
             if resp.status == P.ROK:
-                return True, resp.get("message_id", ""), False
+                return True, self.canonical(resp.get("message_id", ""), "submit"), False
             retryable = resp.status in P.RETRYABLE
             if not retryable or attempt == retries:
                 return False, P.status_name(resp.status), retryable
@@ -233,18 +256,51 @@ class SmppChannel(SmsChannel):
     async def lookup(self, ref: str) -> list[str] | None:
         s = self.session
         if not self.ref_tlv:
-            raise ChannelUnavailable("lookup by ref needs ref_tlv")
+            raise LookupInconclusive("lookup by ref needs ref_tlv")
         if not self._bound.is_set() or s is None or self.bind_mode == "receiver":
             raise ChannelUnavailable("not bound")
         try:
             resp = await s.request(P.Pdu(P.QUERY_SM, message_id="", tlvs={P.TLV_TC_REF: ref}), self.timeout)
         except (TimeoutError, asyncio.TimeoutError, SessionClosed) as exc:
             raise ChannelUnavailable(str(exc) or "timeout") from exc
+        if resp.status != P.ROK and not self.lookup_proves_absence:
+            # A standard SMSC answers ESME_RQUERYFAIL (or another error) to a query without message_id
+            # whether or not it holds the message: that proves nothing.
+            raise LookupInconclusive(f"{P.status_name(resp.status)}: the SMSC cannot be asked by reference")
         if resp.status == P.RQUERYFAIL:
             return None
         if resp.status != P.ROK:
             raise ChannelUnavailable(P.status_name(resp.status))
-        return [i for i in resp.get("message_id", "").split(",") if i]
+        return [self.canonical(i, "submit") for i in resp.get("message_id", "").split(",") if i]
+
+    @property
+    def lookup_proves_absence(self) -> bool:
+        """True when the SMSC implements our query_sm-by-ref extension (configured, or our simulator)."""
+        if self.ref_lookup == "auto":
+            return self.smsc_system_id == SIMULATOR_SYSTEM_ID
+        return bool(self.ref_lookup) and str(self.ref_lookup).lower() not in ("false", "0", "no")
+
+    def canonical(self, raw: str, side: str) -> str:
+        """A message id from `side` ("submit" or "receipt") in canonical form (base.canonical_id). With "auto",
+        once one id of that side had a letter a-f, that side's ids are read as hex (digits-only ones too)."""
+        notation = self.id_notation[side]
+        if notation == "auto":
+            value = (raw or "").strip().lower()
+            if value and not value.isdigit() and all(ch in "0123456789abcdef" for ch in value):
+                self._hex_seen[side] = True
+            if self._hex_seen.get(side):
+                notation = "hex"
+        return canonical_id(raw, notation)
+
+    def validate_sender(self, sender: str) -> str | None:
+        if not sender:
+            return None
+        if not all(" " <= ch <= "~" for ch in sender):
+            return _("The sender %(sender)s cannot be sent over SMPP: only Latin letters, digits and ASCII"
+                     " punctuation are allowed.", sender=sender)
+        if len(sender) > MAX_SOURCE_ADDR:
+            return _("The sender may have at most %(max)s characters.", max=MAX_SOURCE_ADDR)
+        return None
 
     # --- incoming --------------------------------------------------------------------------------
     def _on_request(self, session: SmppSession, pdu: P.Pdu) -> None:
@@ -266,7 +322,9 @@ class SmppChannel(SmsChannel):
         status = P.ROK
         try:
             if pdu.get("esm_class", 0) & 0x3C in (P.ESM_RECEIPT, 0x20):  # receipt / intermediate notification
-                await self._emit_receipt(receipt_from_pdu(pdu))
+                receipt = receipt_from_pdu(pdu)
+                receipt.channel_id = self.canonical(receipt.channel_id, "receipt")
+                await self._emit_receipt(receipt)
                 self.stats["receipts"] += 1
             else:
                 mo = self._mo_from_pdu(pdu)
@@ -314,6 +372,6 @@ def receipt_from_pdu(pdu: P.Pdu) -> Receipt:
     cid = pdu.tlvs.get(P.TLV_RECEIPTED_MESSAGE_ID) or fields.get("id", "")
     state = pdu.tlvs.get(P.TLV_MESSAGE_STATE)
     status = P.MESSAGE_STATES.get(state) if state is not None else None
-    status = status or fields.get("stat", "UNKNOWN").upper()
+    status = status or receipt_state(fields.get("stat"))
     err = fields.get("err", "")
     return Receipt(cid, status, "" if err in ("", "000", "0") else err, P.parse_stamp(fields.get("done date")))

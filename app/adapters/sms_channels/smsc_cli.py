@@ -21,6 +21,8 @@ def add_parser(sub) -> None:
     p.add_argument("--log", dest="log_path", help="witness log: one line per accepted segment")
     p.add_argument("--user", action="append", default=[], metavar="SYSTEM_ID:PASSWORD",
                    help="accepted ESME account (repeatable; default tc:secret)")
+    p.add_argument("--session-init-s", type=float, default=30.0, help="close connections not bound by then (0 = off)")
+    p.add_argument("--inactivity-s", type=float, default=300.0, help="unbind sessions silent this long (0 = off)")
     p.add_argument("--token", default="", help="Bearer token required by the HTTP-provider stub")
     p.set_defaults(fn=lambda args: run_fast(run(args)))
 
@@ -42,7 +44,8 @@ async def run(args) -> None:
     sim = await start_simulator(args.host, args.port, latency_ms=args.latency_ms, fail_rate=args.fail_rate,
                                 fail_status=args.fail_status, max_tps=args.max_tps,
                                 receipt_delay_ms=args.receipt_delay_ms, receipt_fail_rate=args.receipt_fail_rate,
-                                log_path=args.log_path, users=users)
+                                log_path=args.log_path, users=users, session_init_s=args.session_init_s,
+                                inactivity_s=args.inactivity_s)
     control = await start_control(sim, args.host, args.control_port, args.token) if args.control_port else None
     print(f"SMSC simulator: SMPP {args.host}:{sim.port}"
           + (f", control http://{args.host}:{control.port}/stats" if control else ""), flush=True)

@@ -1,0 +1,49 @@
+"""A second checkout on the same machine gets its own embedded PostgreSQL port, and a taken port is a
+clear message, not a pg_ctl traceback (app.core.pg_embedded)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(code: str, data_dir: Path, **env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("TC_PG_PORT", "DATABASE_URL")}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**clean, "TC_DATA_DIR": str(data_dir), **env})
+
+
+@pytest.mark.req("NFR-05")
+def test_a_second_checkout_picks_a_free_port_and_keeps_it(tmp_path, database):
+    with socket.socket() as held:  # whoever holds the default port (another checkout, another program)
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            held.bind(("127.0.0.1", 54329))
+        except OSError:
+            pass  # this checkout's own server has it: just as taken
+        first = _run("from app.core import pg_embedded as p; print(p.server_port())", tmp_path)
+        assert first.returncode == 0, first.stderr
+        port = int(first.stdout.strip())
+        assert port != 54329
+        assert (tmp_path / "pg.port").read_text().strip() == str(port)
+        again = _run("from app.core import pg_embedded as p; print(p.server_port())", tmp_path)
+        assert int(again.stdout.strip()) == port
+
+
+@pytest.mark.req("NFR-05")
+def test_a_taken_port_is_reported_clearly(tmp_path):
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        taken = held.getsockname()[1]
+        (tmp_path / "pg.port").write_text(f"{taken}\n")
+        result = _run("from app.core import pg_embedded as p; p.start()", tmp_path)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert f"port {taken}" in last and "TC_PG_PORT" in last and "CalledProcessError" not in result.stderr
