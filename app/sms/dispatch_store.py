@@ -29,7 +29,6 @@ log = logging.getLogger("sms.store")
 SEP = "\x1f"  # joins a message's segment ids in one text parameter
 REPORT_LOCK = 0x5A5D16  # pg_advisory_xact_lock: writers of report_seq commit in sequence order
 RECEIPT_WINDOW_HOURS = 48  # default; site setting sms.receipt_window_hours or the job's payload "hours"
-FINAL_MESSAGE_STATES = ("delivered", "failed", "expired", "rejected", "cancelled", "unknown")
 
 
 @dataclass
@@ -225,8 +224,10 @@ async def _reported(ids: list[int]) -> None:
         "UPDATE sms_batch b SET status = 'done', updated_at = now()"
         " WHERE b.id IN (SELECT DISTINCT batch FROM sms_message WHERE id = ANY($1::bigint[]))"
         "  AND b.status IN ('queued', 'scheduled')"
-        "  AND NOT EXISTS (SELECT 1 FROM sms_message m WHERE m.batch = b.id AND NOT (m.status = ANY($2::text[])))",
-        ids, list(FINAL_MESSAGE_STATES))
+        # the waiting states spelled out: they match the partial index sms_message_batch_waiting
+        "  AND NOT EXISTS (SELECT 1 FROM sms_message m WHERE m.batch = b.id"
+        "                  AND m.status IN ('scheduled', 'queued', 'submitting', 'submitted'))",
+        ids)
 
 
 async def resolve_unconfirmed(window_hours: float = RECEIPT_WINDOW_HOURS, limit: int = 50_000) -> dict:
