@@ -102,10 +102,15 @@ async def authenticate(username: str, password: str, ip: str, ua: str) -> int:
     if not row["is_active"]:
         await _log(username, row["id"], ip, ua, False, "disabled")
         raise LoginRefused("disabled")
-    await _log(username, row["id"], ip, ua, True, "ok")
-    await db.execute("UPDATE app_user SET last_login_at = now() WHERE id = $1", row["id"])
-    await events.publish("user.logged_in", user_id=row["id"])
+    await record_login(username, row["id"], ip, ua)
     return row["id"]
+
+
+async def record_login(username: str, user_id: int, ip: str, ua: str, reason: str = "ok") -> None:
+    """A successful login (by password, or "registered": a new account logged in at once) in the login log."""
+    await _log(username, user_id, ip, ua, True, reason)
+    await db.execute("UPDATE app_user SET last_login_at = now() WHERE id = $1", user_id)
+    await events.publish("user.logged_in", user_id=user_id)
 
 
 def _cookies(scope) -> dict[str, str]:

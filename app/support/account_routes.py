@@ -100,6 +100,7 @@ async def register_submit(request: Request) -> Response:
         except Invalid as exc:
             form.add_error(exc.field, exc.message)
         else:
+            await auth.record_login(form.cleaned["username"], user_id, ip, agent, "registered")
             name = form.cleaned.get("name") or form.cleaned["username"]
             response = redirect(request, H5_HOME, _("Welcome, %(name)s.", name=name))
             _set_session_cookie(response, await sessions.create(user_id, ip, agent))

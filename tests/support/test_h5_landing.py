@@ -36,6 +36,8 @@ async def test_registration_lands_on_h5_home_with_mall_and_orders(client, db):
     for url in ("/h5/mall", "/h5/mall/orders"):
         assert (await client.get(url)).status_code == 200, url
     assert await db.fetchval("SELECT kind FROM app_user WHERE username = 'newalum'") == "registered"
+    # the login that came with the registration is in the login log like any other (SUP-12)
+    assert await db.fetchval("SELECT reason FROM login_log WHERE username = 'newalum' AND success") == "registered"
 
     # later logins without a destination, "/" and a typed /admin land there too — never on a 403
     response = await login_without_next(client, "newalum", "abc12345xyz")
