@@ -2,7 +2,8 @@
 parsers for columns, and the xlsx files the engine hands out (template, error report).
 
 Raw cells are stored JSON-safe (str, int, float, bool, ISO date text); formula cells are remembered by
-index so validation can refuse them per row."""
+index so validation can refuse them per row. xlsx files are checked for zip bombs and read with
+python-calamine in `import_xlsx`, whose limits (rows, cells, unpacked size) apply to CSV files too."""
 from __future__ import annotations
 
 import csv
@@ -13,15 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
+from app.core import import_xlsx
 from app.core.forms import EMAIL_RE, PHONE_RE, Invalid
 from app.core.i18n import LOCALES, translations
 from app.core.i18n import gettext as _
 
-MAX_ROWS = 100_000
+MAX_ROWS = import_xlsx.MAX_ROWS
 SUFFIXES = (".xlsx", ".csv")
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK (what Excel writes on Chinese Windows)
 BOLD = Font(bold=True)
@@ -65,19 +67,12 @@ def read_file(kind: str, data: bytes) -> SheetData:
 
 
 def _read_xlsx(data: bytes) -> SheetData:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # noqa: BLE001 - any parse failure is the same message for the user
-        raise Invalid("file", _("This file is not a valid Excel workbook (.xlsx). "
-                                "Open it in Excel and save it again.")) from None
-    try:
-        sheet = book.worksheets[0]
-        return _collect([(c.value, getattr(c, "data_type", None) == "f") for c in row] for row in sheet.iter_rows())
-    finally:
-        book.close()
+    return _collect(import_xlsx.rows(data))
 
 
 def _read_csv(data: bytes) -> SheetData:
+    if len(data) > import_xlsx.MAX_UNPACKED_MB * 1024 * 1024:  # data-source sync reads CSV without check_file
+        raise import_xlsx.too_big_unpacked()
     for encoding in CSV_ENCODINGS:
         try:
             text = data.decode(encoding)
@@ -92,13 +87,26 @@ def _read_csv(data: bytes) -> SheetData:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
     # In CSV a leading "=" is what Excel would evaluate as a formula on opening.
-    return _collect([(v, v.startswith("=")) for v in row] for row in reader)
+    try:
+        return _collect((row, [i for i, v in enumerate(row) if v.startswith("=")]) for row in reader)
+    except csv.Error:  # a field over csv.field_size_limit (128 KB), a NUL byte
+        raise Invalid("file", _("This file is not a text CSV file. Save the sheet as CSV (UTF-8) and try "
+                                "again.")) from None
 
 
-def _collect(rows: Iterable[list[tuple[Any, bool]]]) -> SheetData:
+def _collect(rows: Iterable[tuple[list, list[int] | None]]) -> SheetData:
+    """rows: (cell values, formula cell indexes) per sheet row from row 1, empty rows included (they
+    count against the sheet limits: a file of a million empty rows is refused, not skimmed)."""
     sheet = SheetData([])
-    for number, row in enumerate(rows, start=1):
-        cells = [normalize(value) for value, _formula in row]
+    widest = 0
+    for number, (row, row_formulas) in enumerate(rows, start=1):
+        if number > import_xlsx.MAX_SHEET_ROWS:
+            raise import_xlsx.too_many_rows()
+        if len(row) > widest:
+            widest = len(row)
+        if number * widest > import_xlsx.MAX_CELLS:
+            raise import_xlsx.too_many_cells(number, widest)
+        cells = [normalize(value) for value in row]
         if all(c is None for c in cells):
             continue
         if not sheet.headers:
@@ -107,10 +115,11 @@ def _collect(rows: Iterable[list[tuple[Any, bool]]]) -> SheetData:
             sheet.headers = [str(c) if c is not None else _("Column %(n)s", n=i + 1) for i, c in enumerate(cells)]
             continue
         width = len(sheet.headers)
-        formulas = [i for i, (_value, formula) in enumerate(row[:width]) if formula]
         record: dict = {"cells": (cells + [None] * width)[:width]}
-        if formulas:
-            record["formulas"] = formulas
+        if row_formulas:
+            formulas = sorted({i for i in row_formulas if i < width})
+            if formulas:
+                record["formulas"] = formulas
         sheet.rows.append((number, record))
         if len(sheet.rows) > MAX_ROWS:
             raise Invalid("file", _("The file has more than %(n)s rows; split it into smaller files.", n=MAX_ROWS))
