@@ -35,9 +35,8 @@ def old_reader(data: bytes) -> import_files.SheetData:
     """What import_files._read_xlsx did before: openpyxl read-only, formulas from data_type."""
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
-        rows = ([c.value for c in row], [i for i, c in enumerate(row) if c.data_type == "f"])
         return import_files._collect(([c.value for c in row], [i for i, c in enumerate(row) if c.data_type == "f"])
-                                     for row in book.worksheets[0].iter_rows()) if rows else None
+                                     for row in book.worksheets[0].iter_rows())
     finally:
         book.close()
 
