@@ -91,13 +91,13 @@ def pager_html(page: Any, request: Any, target: str = "#results") -> Markup:
     """components/pagination.html's pager, built in Python (every list page has one; the Jinja loop over
     the page window cost ~0.3 ms). Plain links keep every other query parameter; htmx swaps the results."""
     from app.core.i18n import gettext as _
-    from app.core.web import _query
+    from app.core.web import query_url
 
     if not page.total:
         return Markup("")
 
     def link(number: int, label: Any, rel: str = "") -> str:
-        url = _query(request, page=number)
+        url = query_url(request, page=number)
         return Markup('<a href="%s" hx-get="%s" hx-target="%s" hx-push-url="true"%s>%s</a>') % (
             url, url, target, Markup(' rel="%s"') % rel if rel else "", label)
 

@@ -45,7 +45,7 @@ def _csrf_input(request: Request) -> Markup:
     return Markup('<input type="hidden" name="_csrf_token" value="%s">') % _csrf_token(request)
 
 
-def _query(request: Request, **changes) -> str:
+def query_url(request: Request, **changes) -> str:
     """The current query string with some keys changed (None removes): paging/sort links keep filters."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
     params += [(k, v) for k, v in changes.items() if v not in (None, "")]
@@ -57,7 +57,7 @@ def make_environment() -> Environment:
                       autoescape=select_autoescape(["html", "xml", "svg"]), extensions=["jinja2.ext.i18n"],
                       trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(static=_static, csrf_value=_csrf_token, csrf_field=_csrf_input, query=_query,
+    env.globals.update(static=_static, csrf_value=_csrf_token, csrf_field=_csrf_input, query=query_url,
                        LOCALES=i18n.LOCALES, current_locale=i18n.current_locale.get)
     from app.core import cells, charts, qrcodes
 
