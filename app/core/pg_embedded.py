@@ -50,6 +50,7 @@ def _run_as() -> dict:
 def _pg_data_dir() -> Path:
     """The data folder; when the checkout is not traversable by PG_USER (e.g. under /root), use /var/lib."""
     path = DATA_DIR / "pg"
+    DATA_DIR.mkdir(parents=True, exist_ok=True)  # probe the real folder: a missing one would look untraversable
     if os.geteuid() == 0:
         probe = subprocess.run(["test", "-x", str(DATA_DIR)], **_run_as())
         if probe.returncode != 0:
@@ -144,7 +145,7 @@ def start(port: int | None = None) -> str:
                                + "). Last lines of " + str(log) + ":\n" + "\n".join(tail))
     _wait_ready(port)
     _ensure_database(port)
-    _tune(port)
+    _tune(port, data)
     return url(port)
 
 
@@ -189,7 +190,7 @@ def wanted_settings() -> dict[str, str]:
     return {**PLANNER, **sizing(machine_memory_bytes())}
 
 
-def _tune(port: int) -> None:
+def _tune(port: int, data: Path) -> None:
     """Applies wanted_settings() with ALTER SYSTEM (existing data folders pick them up too); restarts the
     server when one of them only takes effect at start (shared_buffers, wal_buffers)."""
     psql = [str(bindir() / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-tA", "-F", "|", "-c"]
@@ -212,7 +213,6 @@ def _tune(port: int) -> None:
     for key, (_context, value) in changed.items():
         subprocess.run([*psql, f"ALTER SYSTEM SET {key} = '{value}'", "postgres"], check=True, capture_output=True)
     if any(context == "postmaster" for context, _v in changed.values()):
-        data = _pg_data_dir()
         _ctl("restart", "-w", "-t", "120", "-m", "fast", "-l", str(data / "server.log"), "-o", f"-p {port}", data=data)
         _wait_ready(port)
     else:

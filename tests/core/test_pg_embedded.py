@@ -47,3 +47,31 @@ def test_a_taken_port_is_reported_clearly(tmp_path):
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert f"port {taken}" in last and "TC_PG_PORT" in last and "CalledProcessError" not in result.stderr
+
+
+@pytest.mark.req("NFR-05")
+def test_a_fresh_checkout_starts_and_tunes_its_server_while_the_default_port_is_taken(tmp_path, database):
+    """The CI box case: no data folder yet and 54329 held. The data folder must be the same one from
+    initdb to the tuning restart (it was probed before it existed, then found again elsewhere)."""
+    import shutil
+    import tempfile
+
+    checkout = Path(tempfile.mkdtemp(prefix="tc-fresh-", dir="/tmp"))  # traversable, as a real checkout is
+    checkout.chmod(0o755)
+    fresh = checkout / ".data"
+    code = ("from app.core import pg_embedded as p\n"
+            "try:\n    print(p.start()); print(p._pg_data_dir())\nfinally:\n    p.stop()\n")
+    with socket.socket() as held:
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            held.bind(("127.0.0.1", 54329))
+        except OSError:
+            pass
+        result = _run(code, fresh)
+    assert result.returncode == 0, result.stderr[-2000:]
+    started_url, data_dir = result.stdout.strip().splitlines()[-2:]
+    assert started_url.startswith("postgresql://") and ":54329/" not in started_url
+    assert (Path(data_dir) / "PG_VERSION").exists()
+    assert Path(data_dir).is_relative_to(fresh) or os.geteuid() == 0
+    shutil.rmtree(data_dir, ignore_errors=True)
+    shutil.rmtree(checkout, ignore_errors=True)
