@@ -96,8 +96,10 @@ END $$;
 
 @pytest.fixture(scope="session")
 async def database():
+    from app import modules
     from app.core import db
 
+    modules.load()  # as every process does first: handlers, permissions, menus, import specs
     await _create_database()
     await db.migrate()
     await db.start_pool(min_size=2, max_size=20)

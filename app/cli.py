@@ -42,8 +42,10 @@ def cmd_migrate(_args=None) -> None:
 
 def cmd_seed(args) -> None:
     ensure_database()
+    from app import modules
     from app.support import seed
 
+    modules.load()
     result = asyncio.run(_with_pool(seed.seed_all, getattr(args, "users", 0)))
     print(result)
 
@@ -83,8 +85,10 @@ def cmd_up(args) -> None:
     """Everything a newcomer needs: database, migrations, demo data, mail sink, worker, web."""
     ensure_database()
     cmd_migrate()
+    from app import modules
     from app.support import seed
 
+    modules.load()
     asyncio.run(_with_pool(seed.seed_all, 0))
     password = seed.DEMO_ADMIN_PASSWORD
     url = get_settings().public_url()
@@ -102,8 +106,10 @@ def cmd_serve(args) -> None:
 
 def cmd_worker(_args) -> None:
     ensure_database()
+    from app import modules
     from app.core import jobs
 
+    modules.load()
     asyncio.run(_with_pool(jobs.worker_loop))
 
 

@@ -1,7 +1,6 @@
 """create_app(): plugins, middleware, module registration."""
 from __future__ import annotations
 
-import importlib
 import logging
 
 from litestar import Litestar
@@ -12,44 +11,11 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 
+from app import modules
 from app.config import ROOT, get_settings
 from app.core import db, i18n, sessions, warmup, web
 from app.core.auth import session_middleware
-
-# Every module that has routes: each exposes ROUTES (a list of handlers/controllers) and may expose
-# `async def shell_context(request) -> dict` for the admin shell (counts in the top bar …).
-ROUTE_MODULES = [
-    "app.support.health_routes",
-    "app.support.account_routes",
-    "app.support.workbench_routes",
-    "app.support.org_routes",
-    "app.support.user_routes",
-    "app.support.role_routes",
-    "app.support.menu_routes",
-    "app.support.dictionary_routes",
-    "app.support.settings_routes",
-    "app.support.security_routes",
-    "app.support.audit_routes",
-    "app.support.inbox_routes",
-    "app.support.job_routes",
-    "app.support.import_routes",
-    "app.support.mailbox_routes",
-    "app.support.message_routes",
-    "app.support.print_routes",
-    "app.support.export_routes",
-    "app.support.file_routes",
-    "app.support.h5_routes",
-]
-# Business modules: every `<module>/*_routes.py` is loaded (one file per topic, no central list to edit).
-BUSINESS_MODULES = ["app.records", "app.points", "app.sms", "app.mall"]
-
-
-def route_modules() -> list[str]:
-    names = list(ROUTE_MODULES)
-    for package in BUSINESS_MODULES:
-        folder = ROOT / package.replace(".", "/")
-        names += [f"{package}.{path.stem}" for path in sorted(folder.glob("*_routes.py"))]
-    return names
+from app.core.modules import route_files
 
 SECURITY_HEADERS = [
     ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
@@ -63,12 +29,13 @@ SECURITY_HEADERS = [
 
 
 def _load_modules() -> list:
+    """Every installed module's route handlers (app/modules.py lists the modules, module.py their routes)."""
     handlers = []
-    for name in route_modules():
-        module = importlib.import_module(name)
-        handlers.extend(module.ROUTES)
-        if hasattr(module, "shell_context") and module.shell_context not in web.shell_context_providers:
-            web.shell_context_providers.append(module.shell_context)
+    for module in modules.load():
+        for routes in route_files(module):
+            handlers.extend(routes.ROUTES)
+            if hasattr(routes, "shell_context") and routes.shell_context not in web.shell_context_providers:
+                web.shell_context_providers.append(routes.shell_context)
     return handlers
 
 

@@ -1,15 +1,21 @@
-"""File storage adapter: local disk by default (TC_UPLOAD_DIR). An S3-compatible implementation
-plugs in behind the same two calls when scaled out."""
+"""File storage adapter: local disk (TC_UPLOAD_DIR), the default implementation of the `app.core.storage`
+port. An S3-compatible implementation plugs in behind the same calls (TC_STORAGE="module:Class") when
+scaled out. Get the configured store with `app.core.storage.storage()`."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from app.config import get_settings
+from app.config import Settings
+from app.core.storage import Storage
 
 
-class LocalStorage:
+class LocalStorage(Storage):
     def __init__(self, root: Path):
         self.root = root
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalStorage:
+        return cls(settings.upload_dir)
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -27,7 +33,3 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()
-
-
-def storage() -> LocalStorage:
-    return LocalStorage(get_settings().upload_dir)

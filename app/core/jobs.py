@@ -157,9 +157,8 @@ async def enqueue_due_schedules() -> int:
 
 
 async def worker_loop(stop: asyncio.Event | None = None, idle_seconds: float = 1.0) -> None:
-    """Run jobs until `stop` is set; wakes on NOTIFY, polls otherwise (for leases and schedules)."""
-    import app.jobs_registry  # noqa: F401 - imports every module's jobs.py so handlers are registered
-
+    """Run jobs until `stop` is set; wakes on NOTIFY, polls otherwise (for leases and schedules).
+    The caller activates the modules first (app.modules.load()), which registers every handler."""
     stop = stop or asyncio.Event()
     name = f"{socket.gethostname()}:{os.getpid()}"
     wake = asyncio.Event()
@@ -185,9 +184,7 @@ async def worker_loop(stop: asyncio.Event | None = None, idle_seconds: float = 1
 
 
 async def drain(max_jobs: int = 1000) -> int:
-    """Run due jobs now in this process (tests, CLI)."""
-    import app.jobs_registry  # noqa: F401
-
+    """Run due jobs now in this process (tests, CLI; modules activated by the caller)."""
     done = 0
     while done < max_jobs and await run_one("inline"):
         done += 1

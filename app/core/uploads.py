@@ -6,11 +6,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from app.adapters.storage import storage
 from app.core import settings_store
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.security import sign, unsign
+from app.core.storage import storage
 
 # magic bytes → extensions they may carry
 SIGNATURES = [

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import anyio
 
-from app.adapters.storage import storage
 from app.core import db, imports, jobs
 from app.core.audit import Actor
 from app.core.pagination import Page, PageRequest
+from app.core.storage import storage
 from app.mall import printing
 
 KIND = "mall.print"

@@ -7,12 +7,12 @@ import json
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 
-from app.adapters.storage import storage
 from app.core import pdf
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
+from app.core.storage import storage
 from app.core.web import form_data, is_htmx, redirect, render
 from app.core.web import actor as actor_of
 from app.mall import print_jobs, printing

@@ -5,11 +5,11 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 
-from app.adapters.storage import storage
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
+from app.core.storage import storage
 from app.core.uploads import SIGNATURES
 from app.core.web import actor, form_data, redirect, render, safe_next
 from app.mall import categories, products

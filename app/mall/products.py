@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Mapping
 
-from app.adapters.storage import storage
 from app.core import audit, db, uploads
 from app.core.audit import Actor
 from app.core.forms import Invalid
@@ -17,6 +16,7 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import Page, PageRequest
 from app.core.security import sanitize_html
+from app.core.storage import storage
 from app.mall import skus as sku_table
 
 STATUSES = {"on_shelf": L("On shelf"), "off_shelf": L("Off shelf")}

@@ -1,8 +1,8 @@
 """Big exports of alumni records (REC-10) run here; the file waits in storage for its requester."""
 from __future__ import annotations
 
-from app.adapters.storage import storage
 from app.core import imports, jobs
+from app.core.storage import storage
 from app.records import export
 
 

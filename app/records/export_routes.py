@@ -5,11 +5,11 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 
-from app.adapters.storage import storage
 from app.core.exports import MEDIA_TYPES, attachment
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
+from app.core.storage import storage
 from app.core.web import actor, form_data, is_htmx, redirect, render
 from app.records import export
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from markupsafe import Markup
 
-from app.adapters.storage import storage
 from app.core import audit, db, sessions, uploads
 from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import current_locale
 from app.core.i18n import gettext as _
+from app.core.storage import storage
 from app.records import changes, fields, labels, service
 
 # catalogue code → list sort key understood by service.SORTS

@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
-from app.adapters.sms_channels.base import MoMessage, Receipt, SmsChannel, make_channel
+from app.adapters.sms_channels.base import MoMessage, Receipt, SmsChannel
+from app.adapters.sms_channels.factory import make_channel
 from app.core import db
 from app.sms import alerts
 

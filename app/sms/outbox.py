@@ -8,8 +8,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from app.adapters.sms_channels.base import make_channel
 from app.adapters.sms_channels.encoding import MAX_CHARS, is_gsm7, segment_count
+from app.adapters.sms_channels.factory import make_channel
 from app.core import audit, db
 from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid

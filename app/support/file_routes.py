@@ -1,9 +1,9 @@
 """Serving stored uploads through signed links (the token names the file; logged-in users only)."""
 from litestar import Request, Response, get
 
-from app.adapters.storage import storage
 from app.core.permissions import login_required
 from app.core.security import TokenExpired, TokenInvalid
+from app.core.storage import storage
 from app.core.uploads import SIGNATURES, TEXT_TYPES, key_from_url_token
 
 

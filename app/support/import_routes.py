@@ -13,8 +13,6 @@ from app.core.i18n import lazy as L
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, is_htmx, redirect, render
-from app.records import import_spec  # noqa: F401 - registers the "alumni" import (REC-08)
-from app.support import user_import  # noqa: F401 - registers the "users" import
 
 GUARD = [requires("sup.admin")]  # plus the spec's own permission, checked by the engine
 

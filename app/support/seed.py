@@ -4,8 +4,7 @@ from __future__ import annotations
 import os
 import random
 
-from app.config import ROOT
-from app.core import db, dictionary, jobs, menus
+from app.core import db, dictionary, jobs, menus, modules
 from app.core.permissions import REGISTRY
 from app.core.security import hash_password
 
@@ -54,17 +53,6 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 
 def demo_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-
-
-async def _seed_business_modules() -> None:
-    """Every business module with a `demo.py` exposing `seed_demo()` adds its demo data (idempotently)."""
-    import importlib
-
-    from app.main import BUSINESS_MODULES
-
-    for package in BUSINESS_MODULES:
-        if (ROOT / package.replace(".", "/") / "demo.py").exists():
-            await importlib.import_module(f"{package}.demo").seed_demo()
 
 
 async def _orgs() -> dict[str, int]:
@@ -133,9 +121,8 @@ async def generate_users(count: int, orgs: dict[str, int] | None = None, seed: i
 
 
 async def seed_all(extra_users: int = 0) -> dict:
-    import app.main  # noqa: F401 - registers every module's permissions and menus
-
-    app.main._load_modules()
+    """Baseline data. The caller activates the modules first (app.modules.load()): roles get every
+    registered permission, menus and schedules come from the modules, then each module's demo data."""
     counts = await dictionary.load_builtin()
     async with db.transaction():
         orgs = await _orgs()
@@ -145,7 +132,7 @@ async def seed_all(extra_users: int = 0) -> dict:
     await jobs.sync_schedules()
     if extra_users:
         await generate_users(extra_users, orgs, seed=extra_users)
-    await _seed_business_modules()
+    await modules.seed_demos()
     return {"orgs": len(orgs), "roles": len(roles), "dictionary": counts,
             "users": await db.fetchval("SELECT count(*) FROM app_user"),
             "alumni": await db.fetchval("SELECT count(*) FROM rec_person")}

@@ -102,7 +102,8 @@ async def test_scheduled_send_waits_for_its_time(db, sim, dispatcher, tmp_path):
 
 @pytest.mark.req("SMS-10")
 async def test_recovery_does_not_resend_what_the_smsc_holds_and_sends_the_rest_once(db, sim, channel, tmp_path):
-    from app.adapters.sms_channels.base import OutboundSms, make_channel
+    from app.adapters.sms_channels.base import OutboundSms
+    from app.adapters.sms_channels.factory import make_channel
 
     account = await hq(db)
     result = await outbox.send(account, to=["13500135000", "13500135001", "13500135002"], text="Crash test")

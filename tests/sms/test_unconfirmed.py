@@ -35,7 +35,6 @@ async def _submitted(db, channel: int, phones: list[str], hours_ago: float, ids=
 
 @pytest.mark.req("SMS-10")
 async def test_scheduled_job_resolves_messages_without_receipt_after_the_window(db, sim, channel):
-    import app.jobs_registry  # noqa: F401  (registers every module's jobs)
     from app.sms import receipt_jobs
 
     assert jobs.SCHEDULES["sms.unconfirmed"][0] == receipt_jobs.KIND and receipt_jobs.KIND in jobs.HANDLERS

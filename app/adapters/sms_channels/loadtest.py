@@ -10,7 +10,8 @@ import argparse
 import asyncio
 import time
 
-from app.adapters.sms_channels.base import OutboundSms, make_channel
+from app.adapters.sms_channels.base import OutboundSms
+from app.adapters.sms_channels.factory import make_channel
 from app.adapters.sms_channels.encoding import segment_count
 from app.adapters.sms_channels.smsc_cli import run_fast
 

@@ -1,0 +1,20 @@
+"""The installed modules, in load order (a module may use the ones above it through their `api`).
+Adding a module = one line here + its `module.py`."""
+from __future__ import annotations
+
+import importlib
+
+from app.core import modules as contract
+
+MODULES = [
+    "app.support.module",  # the platform: org tree, users, roles, menus, messages, imports, audit
+    "app.records.module",
+    "app.points.module",
+    "app.sms.module",
+    "app.mall.module",
+]
+
+
+def load() -> list[contract.Module]:
+    """Activates every installed module (idempotent) and returns their descriptors."""
+    return contract.activate(importlib.import_module(name).MODULE for name in MODULES)

@@ -1,0 +1,49 @@
+"""Unified points service (SUP-09) and its admin: rules and tasks, ledger, levels, manual grants (MALL-01 … MALL-04).
+This file is its table of contents: everything it registers with the app. Other modules use `app.points.service` (earn/spend/refund/award)."""
+from app.core.i18n import N_
+from app.core.menus import MenuEntry
+from app.core.modules import Module, PermissionGroup
+
+
+async def _daily_login(user_id: int) -> None:
+    """The "daily_login" rule (MALL-01): once per Asia/Shanghai day, its cap enforced by award()."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from app.points import service
+
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    await service.award("daily_login", user_id, key=f"daily_login:{user_id}:{day}")
+
+
+def _setup() -> None:
+    from app.core import events
+
+    events.subscribe("user.logged_in", _daily_login)
+
+MODULE = Module(
+    name="points",
+    package="app.points",
+    permissions=(
+        PermissionGroup("pts", (
+            ("pts.ledger.view", N_("View the points ledger and balances"), "page"),
+            ("pts.ledger.export", N_("Export the points ledger"), "button"),
+            ("pts.rule.edit", N_("Manage points rules and tasks"), "page"),
+            ("pts.level.edit", N_("Manage member levels"), "page"),
+            ("pts.grant", N_("Grant or deduct points by hand"), "page"),
+        )),
+    ),
+    menus=(
+        MenuEntry("points", N_("Points management"), "", "star", "", 290),
+        MenuEntry("points.ledger", N_("Points ledger"), "/admin/points/ledger", "list", "pts.ledger.view", 1, "points"),
+        MenuEntry("points.grant", N_("Grant or deduct"), "/admin/points/grant", "edit", "pts.grant", 2, "points"),
+        MenuEntry("points.rules", N_("Rules and tasks"), "/admin/points/rules", "settings", "pts.rule.edit", 3, "points"),
+        MenuEntry("points.levels", N_("Member levels"), "/admin/points/levels", "star", "pts.level.edit", 4, "points"),
+    ),
+    routes=("grant_routes", "h5_routes", "ledger_routes", "level_routes", "rule_routes", ),
+    jobs=("expiry_jobs", ),
+    import_specs=("grant_import", ),
+    audit_views=("audit_view", ),
+    demo="demo",
+    setup=_setup,
+)
