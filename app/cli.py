@@ -52,10 +52,10 @@ def cmd_seed(args) -> None:
 
 def cmd_createadmin(args) -> None:
     ensure_database()
-    from app.support import user_service
+    from app.support import users
 
     password = args.password or os.environ.get("ADMIN_PASSWORD") or getpass.getpass("Password: ")
-    asyncio.run(_with_pool(user_service.create_superuser, args.username, password, args.email))
+    asyncio.run(_with_pool(users.create_superuser, args.username, password, args.email))
     print(f"superuser {args.username} ready")
 
 

@@ -49,7 +49,7 @@ async def prepare(db_url: str, buyers: int) -> dict:
     os.environ["DATABASE_URL"] = db_url
     from app.core import db
     from app.core.security import hash_password
-    from app.points import service as points
+    from app.points import api as points
 
     await db.start_pool(min_size=1, max_size=4)
     try:
@@ -78,7 +78,7 @@ async def prepare(db_url: str, buyers: int) -> dict:
 async def check(db_url: str, sku: int) -> dict:
     os.environ["DATABASE_URL"] = db_url
     from app.core import db
-    from app.points import service as points
+    from app.points import api as points
 
     await db.start_pool(min_size=1, max_size=2)
     try:

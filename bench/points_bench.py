@@ -60,7 +60,7 @@ async def run(users: int, concurrency: int) -> dict:
     from app.core.audit import SYSTEM
     from app.core.pagination import PageRequest
     from app.points import ledger
-    from app.points import service as points
+    from app.points import api as points
 
     await db.start_pool(min_size=2, max_size=max(4, concurrency))
     try:

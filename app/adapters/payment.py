@@ -1,7 +1,7 @@
 """Cash payment adapter (MALL-06). The interface is what a real provider (WeChat Pay, Alipay) needs:
 `start` returns the URL the buyer is sent to, `verify_callback` checks the provider's signed
 notification and returns what was paid. LocalPayment is the built-in provider for development and
-demos: its own pay page (app/mall/pay_routes.py) posts back a callback signed with the site secret."""
+demos: its own pay page (app/mall/routes/h5/pay.py) posts back a callback signed with the site secret."""
 from __future__ import annotations
 
 import secrets

@@ -91,7 +91,7 @@ def pager_html(page: Any, request: Any, target: str = "#results") -> Markup:
     """components/pagination.html's pager, built in Python (every list page has one; the Jinja loop over
     the page window cost ~0.3 ms). Plain links keep every other query parameter; htmx swaps the results."""
     from app.core.i18n import gettext as _
-    from app.core.web import query_url
+    from app.core.urls import query_url
 
     if not page.total:
         return Markup("")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response
@@ -19,6 +19,7 @@ from app.core.audit import Actor
 from app.core.auth import client_ip
 from app.core.permissions import NotAuthenticated, PermissionDenied
 from app.core.security import TokenInvalid, sign, unsign
+from app.core.urls import query_url
 
 FLASH_COOKIE = "tc_flash"
 # Per-request hook filled by app.main: async fn(request) -> dict of shell data (menu, counts).
@@ -43,13 +44,6 @@ def _csrf_token(request: Request) -> str:
 
 def _csrf_input(request: Request) -> Markup:
     return Markup('<input type="hidden" name="_csrf_token" value="%s">') % _csrf_token(request)
-
-
-def query_url(request: Request, **changes) -> str:
-    """The current query string with some keys changed (None removes): paging/sort links keep filters."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
-    params += [(k, v) for k, v in changes.items() if v not in (None, "")]
-    return "?" + urlencode(params) if params else "?"
 
 
 def make_environment() -> Environment:

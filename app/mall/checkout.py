@@ -64,7 +64,7 @@ def delivery_modes(items: list[dict]) -> list[str]:
 async def quote(user_id: int, lines: list[Line], delivery: str = "express", region_code: str = "") -> dict:
     """What the checkout page shows: items, totals, shipping fee, balance."""
     from app.mall import delivery as delivery_rules
-    from app.points import service as points
+    from app.points import api as points
 
     items = await load_lines(lines)
     points_total = sum(i["points"] for i in items)
@@ -94,7 +94,7 @@ async def place_order(user_id: int, lines: list[Line], *, delivery: str, request
                       from_cart: bool = False) -> dict:
     """Create the order atomically; returns the order row. Raises Invalid with a message for the buyer."""
     from app.mall import delivery as delivery_rules
-    from app.points import service as points
+    from app.points import api as points
 
     request_key = (request_key or "").strip()[:64]
     if not request_key:

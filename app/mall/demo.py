@@ -76,7 +76,7 @@ async def seed_demo() -> None:
 
 async def _demo_points() -> None:
     """Every demo user starts with points to spend (idempotent by key through the points service)."""
-    from app.points import service as points
+    from app.points import api as points
 
     for row in await db.fetch("SELECT id FROM app_user WHERE is_active ORDER BY id LIMIT 200"):
         await points.earn(row["id"], DEMO_POINTS, key=f"demo-mall-{row['id']}", reason="演示积分", action="demo")

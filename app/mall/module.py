@@ -42,8 +42,8 @@ MODULE = Module(
         MenuEntry("mall.stats", N_("Mall statistics"), "/admin/mall/stats", "chart", "mall.stats.view", 7, "mall"),
         MenuEntry("mall.print", N_("Print jobs"), "/admin/mall/print-jobs", "printer", "mall.order.print", 8, "mall"),
     ),
-    routes=("category_routes", "delivery_routes", "h5_address_routes", "h5_checkout_routes", "h5_order_routes", "h5_shop_routes", "order_routes", "pay_routes", "print_routes", "product_routes", "review_routes", "stats_routes", ),
-    jobs=("order_jobs", "print_jobs", ),
+    routes=("routes.admin.categories", "routes.admin.delivery", "routes.h5.addresses", "routes.h5.checkout", "routes.h5.orders", "routes.h5.shop", "routes.admin.orders", "routes.h5.pay", "routes.admin.printing", "routes.admin.products", "routes.admin.reviews", "routes.admin.stats", ),
+    jobs=("order_jobs", "jobs", ),
     audit_views=("audit_view", ),
     demo="demo",
 )

@@ -118,7 +118,7 @@ async def mark_paid(order_id: int, provider_ref: str, actor: Actor = SYSTEM) -> 
 async def cancel(order_id: int, actor: Actor, reason: str, *, by_buyer: bool = False) -> dict:
     """Buyers cancel unpaid orders; staff (mall.order.cancel) also orders not yet shipped. Stock goes
     back to the SKUs and the points spent come back to the buyer, in the same transaction."""
-    from app.points import service as points
+    from app.points import api as points
 
     reason = (reason or "").strip()
     if not reason:

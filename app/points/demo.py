@@ -4,7 +4,7 @@ built-in medals, and a short ledger for a few demo users. Other modules award wi
 from __future__ import annotations
 
 from app.core import db
-from app.points import service
+from app.points import api
 
 # (action, name, points, daily_count, daily_points, lifetime_count, description, link, sort)
 RULES = [
@@ -36,8 +36,8 @@ async def seed_demo() -> None:
                            " ORDER BY username")
     for n, user in enumerate(users):
         uid = user["id"]
-        await service.earn(uid, 50, key=f"demo:{uid}:profile", reason="完善个人资料", action="profile_complete")
-        await service.earn(uid, 20 * (n + 1), key=f"demo:{uid}:event", reason="报名校友活动", action="event_signup",
+        await api.earn(uid, 50, key=f"demo:{uid}:profile", reason="完善个人资料", action="profile_complete")
+        await api.earn(uid, 20 * (n + 1), key=f"demo:{uid}:event", reason="报名校友活动", action="event_signup",
                            ref="demo-event")
-        await service.grant(uid, 200 + 100 * n, key=f"demo:{uid}:grant", reason="校友会志愿服务奖励")
-        await service.spend(uid, 30, key=f"demo:{uid}:spend", reason="积分商城兑换", ref="DEMO-ORDER")
+        await api.grant(uid, 200 + 100 * n, key=f"demo:{uid}:grant", reason="校友会志愿服务奖励")
+        await api.spend(uid, 30, key=f"demo:{uid}:spend", reason="积分商城兑换", ref="DEMO-ORDER")

@@ -4,7 +4,7 @@ end of the year that validity ends in, Beijing time); what is still unspent then
 Every positive ledger row (earn, grant, refund) is a lot dated by its own time; every negative row
 (spend, deduct, expire) uses up the oldest lots first (FIFO), so only the unspent rest of old lots
 expires. An expiry is one append-only ledger row of kind "expire" per user and run, written through
-the points service (account locked, balance moved, audited). The amount is worked out again under the
+the points api (account locked, balance moved, audited). The amount is worked out again under the
 account lock and an expired lot is used up for good, so a second or concurrent run expires nothing
 twice; the key names the newest lot expired, so a retried write is refused by the ledger's unique key.
 
@@ -20,7 +20,7 @@ from app.core.audit import Actor
 from app.core.forms import Field, Form
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
-from app.points import service
+from app.points import api
 
 KEYS = {"enabled": "points.expiry.enabled", "months": "points.expiry.months", "year_end": "points.expiry.year_end"}
 DEFAULTS = {"enabled": False, "months": 24, "year_end": False}
@@ -106,14 +106,14 @@ async def expirable(user_id: int, policy: dict) -> dict:
     return await db.fetchrow(EXPIRABLE_SQL, user_id, policy["months"], policy["year_end"])
 
 
-async def expire_user(user_id: int, policy: dict) -> service.Entry | None:
+async def expire_user(user_id: int, policy: dict) -> api.Entry | None:
     """Expire the user's unspent points past their validity, in one transaction; None when nothing is due."""
     async with db.transaction():
-        await service.lock_account(user_id)  # no spend in between: the amount below stays true
+        await api.lock_account(user_id)  # no spend in between: the amount below stays true
         due = await expirable(user_id, policy)
         if not due["amount"]:
             return None
-        return await service.expire(
+        return await api.expire(
             user_id, due["amount"], key=f"expire:{user_id}:{due['last_lot']}", ref=f"lot:{due['last_lot']}",
             reason=_("Unspent points received by %(received)s (valid until %(until)s)",
                      received=due["received"].isoformat(), until=due["valid_until"].isoformat()))

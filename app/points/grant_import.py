@@ -13,7 +13,7 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.import_files import as_int, as_text
 from app.core.imports import ImportColumn, ImportContext, ImportSpec, register
-from app.points import service
+from app.points import api
 
 MAX_POINTS = 10_000_000
 
@@ -58,21 +58,21 @@ async def _validate_row(values: dict, ctx: ImportContext) -> dict:
 
 
 async def _create(actor: Actor, values: dict) -> str:
-    change = service.grant if values["points"] > 0 else service.deduct
+    change = api.grant if values["points"] > 0 else api.deduct
     # The engine marks the row imported in this same transaction, so a fresh key never doubles a row.
     try:
         entry = await change(values["user_id"], abs(values["points"]), key=f"import:{secrets.token_urlsafe(12)}",
                              reason=values["reason"], actor=actor)
-    except service.InsufficientPoints as exc:
+    except api.InsufficientPoints as exc:
         raise Invalid("points", str(exc)) from None
     return str(entry.id)
 
 
 async def _undo(actor: Actor, entity_id: str) -> None:
     try:
-        await service.reverse(int(entity_id), key=f"import-undo:{entity_id}", reason=_("Import rolled back"),
+        await api.reverse(int(entity_id), key=f"import-undo:{entity_id}", reason=_("Import rolled back"),
                               actor=actor)
-    except service.InsufficientPoints as exc:
+    except api.InsufficientPoints as exc:
         raise Invalid("", str(exc)) from None
 
 

@@ -13,7 +13,7 @@ from app.core.audit import Actor
 from app.core.forms import Field, Form, Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
-from app.points import service
+from app.points import api
 
 MODES = {"grant": L("Grant (add points)"), "deduct": L("Deduct (take points)")}
 MAX_USERS = 2000
@@ -86,12 +86,12 @@ def _refuse_overdraw(p: Plan) -> None:
 
 async def apply(actor: Actor, p: Plan) -> int:
     """Grant or deduct for every user of the plan, all or nothing; returns how many users changed."""
-    change = service.grant if p.mode == "grant" else service.deduct
+    change = api.grant if p.mode == "grant" else api.deduct
     try:
         async with db.transaction():
             for user in p.users:
                 await change(user["id"], p.amount, key=f"manual:{p.token}:{user['id']}", reason=p.reason, actor=actor)
-    except service.InsufficientPoints:
+    except api.InsufficientPoints:
         # A balance fell between preview and apply: recompute and name who is short.
         fresh = await plan(actor, {"users": " ".join(str(u["id"]) for u in p.users), "mode": p.mode,
                                    "amount": p.amount, "reason": p.reason}, p.token)

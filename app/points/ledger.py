@@ -11,7 +11,8 @@ from app.core import db, sqlfilter
 from app.core.audit import Actor
 from app.core.i18n import lazy as L
 from app.core.pagination import Page, PageRequest
-from app.points import levels, service
+from app.points import levels
+from app.points import api
 
 KIND_LABELS = {"earn": L("Earned"), "spend": L("Spent"), "refund": L("Refunded"), "grant": L("Granted"),
                "deduct": L("Deducted"), "expire": L("Expired")}
@@ -79,7 +80,7 @@ async def user_summary(actor: Actor, user_id: int) -> dict:
     if row is None:
         raise NotFound(user_id)
     return {**row, "level": await levels.level_of(row["earned_total"]),
-            "consistent": not await service.ledger_consistent(user_id),
+            "consistent": not await api.ledger_consistent(user_id),
             "ledger_sum": await db.fetchval("SELECT coalesce(sum(delta), 0)::bigint FROM pts_ledger"
                                             " WHERE user_id = $1", user_id)}
 
@@ -110,6 +111,6 @@ async def my_points(actor: Actor, req: PageRequest) -> dict:
     """The alumnus's own points (H5): balance, level and progress, their ledger page, the tasks to earn by."""
     from app.points import rules
 
-    earned = await service.earned_total(actor.id)
-    return {"balance": await service.balance(actor.id), "earned_total": earned, "level": await levels.level_of(earned),
+    earned = await api.earned_total(actor.id)
+    return {"balance": await api.balance(actor.id), "earned_total": earned, "level": await levels.level_of(earned),
             "page": await list_entries(actor, LedgerFilters(user=actor.id), req), "tasks": await rules.tasks()}

@@ -1,5 +1,5 @@
-"""Unified points service (SUP-09) and its admin: rules and tasks, ledger, levels, manual grants (MALL-01 … MALL-04).
-This file is its table of contents: everything it registers with the app. Other modules use `app.points.service` (earn/spend/refund/award)."""
+"""Unified points api (SUP-09) and its admin: rules and tasks, ledger, levels, manual grants (MALL-01 … MALL-04).
+This file is its table of contents: everything it registers with the app. Other modules use `app.points.api` (earn/spend/refund/award)."""
 from app.core.i18n import N_
 from app.core.menus import MenuEntry
 from app.core.modules import Module, PermissionGroup
@@ -10,10 +10,10 @@ async def _daily_login(user_id: int) -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from app.points import service
+    from app.points import api
 
     day = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-    await service.award("daily_login", user_id, key=f"daily_login:{user_id}:{day}")
+    await api.award("daily_login", user_id, key=f"daily_login:{user_id}:{day}")
 
 
 def _setup() -> None:
@@ -40,7 +40,7 @@ MODULE = Module(
         MenuEntry("points.rules", N_("Rules and tasks"), "/admin/points/rules", "settings", "pts.rule.edit", 3, "points"),
         MenuEntry("points.levels", N_("Member levels"), "/admin/points/levels", "star", "pts.level.edit", 4, "points"),
     ),
-    routes=("grant_routes", "h5_routes", "ledger_routes", "level_routes", "rule_routes", ),
+    routes=("routes.admin.grants", "routes.h5.balance", "routes.admin.ledger", "routes.admin.levels", "routes.admin.rules", ),
     jobs=("expiry_jobs", ),
     import_specs=("grant_import", ),
     audit_views=("audit_view", ),

@@ -1,5 +1,5 @@
 """How the audit log (SUP-14) shows entries about alumni records: personal values masked as on the
-record's own pages (service.mask_row, SUP-16) and only entries about persons the viewer may see (data
+record's own pages (api.mask_row, SUP-16) and only entries about persons the viewer may see (data
 scope and secrecy, as in the change log: merged records' history stays readable)."""
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import re
 from app.core import audit
 from app.core.audit import ENTITY_ID, Actor
 from app.core.masking import MASKABLE, shown
-from app.records import change_log, service
+from app.records import change_log
+from app.records import api
 
 # Entries whose summary is the person's name when they are about one record (entity_id a single id).
 NAMED = ("rec_person", "rec_work", "rec_file", "rec_contact_log")
@@ -18,7 +19,7 @@ MERGE_SUMMARY = re.compile(r"^(.*) #(\d+) → (.*) #(\d+)$")  # merge.py: "<othe
 def _mask_person(viewer: Actor, data: dict | None) -> None:
     if not data:
         return
-    service.mask_row(viewer, data)
+    api.mask_row(viewer, data)
     if "key_note" in data and not viewer.can("rec.key.view"):  # as get_person: key alumni details
         data["key_note"] = ""
 

@@ -1,5 +1,5 @@
 """Auto-update from alumni's own changes (REC-15). Other modules (verification, events, class space,
-self-service) call `apply_self_update(person_id, values, source)` whenever an alumnus changes their
+self-api) call `apply_self_update(person_id, values, source)` whenever an alumnus changes their
 own data. A rule per field (rec_rule kind "auto_update") decides: "overwrite" applies at once
 (method "self"), "fill_empty" applies only where the record has no value yet (method "auto"),
 "review" (the default) stores a proposal and opens a todo for whoever has rec.person.edit in the
@@ -16,7 +16,8 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.masking import shown
 from app.core.permissions import Scope
-from app.records import fields, service
+from app.records import fields
+from app.records import api
 
 MODES = {"overwrite": L("Overwrite"), "fill_empty": L("Fill if empty"), "review": L("Needs review")}
 DEFAULT_MODE = "review"
@@ -72,7 +73,7 @@ async def apply_self_update(person_id: int, values: dict, source: str) -> dict[s
     specs = {f.code: f for f in await self_fields()}
     rule = await modes()
     result: dict[str, list[str]] = {"applied": [], "review": [], "ignored": []}
-    person = await service.get_raw(_self_actor({}, source), person_id)
+    person = await api.get_raw(_self_actor({}, source), person_id)
     actor = _self_actor(person, source)
     by_method: dict[str, dict[str, Any]] = {}
     proposal: dict[str, Any] = {}
@@ -97,7 +98,7 @@ async def apply_self_update(person_id: int, values: dict, source: str) -> dict[s
             result["review"].append(code)
     async with db.transaction():
         for method, chosen in by_method.items():
-            await service.update_person(actor, person_id, _as_person_values(specs, chosen), method=method)
+            await api.update_person(actor, person_id, _as_person_values(specs, chosen), method=method)
         if proposal:
             await _propose(actor, person, proposal, source)
     return result
@@ -122,11 +123,11 @@ async def get_proposal(actor: Actor, proposal_id: int) -> dict:
     """The proposal with the person's current values; NotFound outside the actor's scope."""
     row = await db.fetchrow("SELECT * FROM rec_proposal WHERE id = $1", proposal_id)
     if row is None:
-        raise service.NotFound(proposal_id)
-    person = await service.get_raw(actor, row["person"])
+        raise api.NotFound(proposal_id)
+    person = await api.get_raw(actor, row["person"])
     proposed = json.loads(row["values"]) if isinstance(row["values"], str) else row["values"]
     specs = {f.code: f for f in await self_fields()}
-    row["person_row"] = service.mask_row(actor, dict(person))
+    row["person_row"] = api.mask_row(actor, dict(person))
     row["items"] = []
     for code, value in proposed.items():
         spec = specs.get(code)
@@ -144,10 +145,10 @@ async def decide(actor: Actor, proposal_id: int, accept: list[str] | None) -> li
     async with db.transaction():
         row = await db.fetchrow("SELECT * FROM rec_proposal WHERE id = $1 FOR UPDATE", proposal_id)
         if row is None:
-            raise service.NotFound(proposal_id)
+            raise api.NotFound(proposal_id)
         if row["status"] != "open":
             raise Conflict(_("This proposal was already decided."))
-        await service.get_raw(actor, row["person"])  # scope check
+        await api.get_raw(actor, row["person"])  # scope check
         proposed = json.loads(row["values"]) if isinstance(row["values"], str) else row["values"]
         specs = {f.code: f for f in await self_fields()}
         chosen = {c: _normal(specs[c], proposed[c]) for c in (accept or []) if c in proposed and c in specs}
@@ -155,7 +156,7 @@ async def decide(actor: Actor, proposal_id: int, accept: list[str] | None) -> li
             raise Invalid("accept", _("Choose values from the proposal."))
         applied: list[str] = []
         if chosen:
-            await service.update_person(actor, row["person"], _as_person_values(specs, chosen), method="self")
+            await api.update_person(actor, row["person"], _as_person_values(specs, chosen), method="self")
             applied = sorted(chosen)
         status = "applied" if applied else "rejected"
         await db.execute("UPDATE rec_proposal SET status = $2, decided_at = now(), decided_by = $3,"

@@ -11,8 +11,9 @@ from app.core import audit, db, dictionary
 from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
-from app.records import changes, fields, service
-from app.records.service import PersonFilters, filter_where
+from app.records import changes, fields
+from app.records import api
+from app.records.api import PersonFilters, filter_where
 
 # Never set in bulk: identity values that must stay unique per person, and computed ones.
 EXCLUDED = ("name", "id_number", "created_at", "phone", "email")
@@ -60,7 +61,7 @@ async def parse_value(actor: Actor, spec: fields.FieldSpec, raw: Any) -> Any:
     if spec.dict_type and text not in {k for k, _label in await dictionary.choices(spec.dict_type)}:
         raise Invalid(spec.code, _("Choose a value from the list."))
     if spec.code == "secrecy":
-        if int(text) > service.clearance(actor):
+        if int(text) > api.clearance(actor):
             raise Invalid("secrecy", _("You cannot set a secrecy level above your own clearance."))
         return int(text)
     return text[:200]

@@ -1,5 +1,5 @@
 """Birthday greetings (REC-14): settings (on/off, channels, send hour), the message template
-"rec_birthday" in the message service (editable at /admin/messages/templates) and the daily run that
+"rec_birthday" in the message api (editable at /admin/messages/templates) and the daily run that
 greets each active person with an account or an email once per year (rec_birthday_sent)."""
 from __future__ import annotations
 
@@ -27,10 +27,10 @@ notify.DEFAULT_TEMPLATES.setdefault(TEMPLATE, (L("Birthday greeting"), {
                 "Your alma mater is always glad to hear from you.")),
     "sms": (L("Happy birthday"), L("[{{ school }}] Dear {{ name }}, happy birthday! Best wishes from your alma mater.")),
 }))
-try:  # sample values for the template preview in the message service
-    from app.support import message_service
+try:  # sample values for the template preview in the message api
+    from app.support import messages
 
-    message_service.SAMPLE_DATA.setdefault(TEMPLATE, {"name": "张三", "school": "同窗大学"})
+    messages.SAMPLE_DATA.setdefault(TEMPLATE, {"name": "张三", "school": "同窗大学"})
 except ImportError:  # pragma: no cover - the support module is always installed
     pass
 
@@ -137,12 +137,12 @@ async def run(day: date | None = None, *, now: datetime | None = None, force: bo
 
 async def recent(actor: Actor, limit: int = 20) -> list[dict]:
     """The latest greetings among the persons this admin may see, names masked for them."""
-    from app.records import service
+    from app.records import api
 
     args: list = [limit]
     rows = await db.fetch(f"SELECT s.*, p.name FROM rec_birthday_sent s JOIN rec_person p ON p.id = s.person"
-                          f" WHERE {service.visible(actor, args)} ORDER BY s.sent_at DESC, s.id DESC LIMIT $1", *args)
-    return [service.mask_row(actor, r) for r in rows]
+                          f" WHERE {api.visible(actor, args)} ORDER BY s.sent_at DESC, s.id DESC LIMIT $1", *args)
+    return [api.mask_row(actor, r) for r in rows]
 
 
 async def today_count(day: date | None = None) -> int:

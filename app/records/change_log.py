@@ -12,7 +12,8 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.masking import shown
 from app.core.pagination import Page, PageRequest
-from app.records import changes, fields, labels, person_forms, service
+from app.records import changes, fields, labels, person_forms
+from app.records import api
 
 BATCH_KINDS = ("manual", "import", "sync", "merge", "batch_update", "auto", "rollback")
 SORTS = {"at": "c.at", "id": "c.id"}
@@ -38,9 +39,9 @@ class ChangeFilters:
 
 def _scope(actor: Actor, args: list) -> str:
     """Changes of persons the viewer may see (merged ones too: their history stays readable)."""
-    if actor.scope.all and service.clearance(actor) >= service.MAX_SECRECY:
+    if actor.scope.all and api.clearance(actor) >= api.MAX_SECRECY:
         return "TRUE"
-    return f"({actor.scope.sql('p.org', None, args)} AND p.secrecy <= {service.clearance(actor)})"
+    return f"({actor.scope.sql('p.org', None, args)} AND p.secrecy <= {api.clearance(actor)})"
 
 
 # keys of logged rows (education, work, contact log, archive file) that are not catalogue fields

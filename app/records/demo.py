@@ -7,7 +7,7 @@ import random
 from datetime import date, timedelta
 
 from app.core import db
-from app.records.service import search_terms
+from app.records.api import search_terms
 from app.support.seed import demo_name
 
 MAJORS = {

@@ -1,7 +1,7 @@
 """Export of alumni records (REC-10): the selected rows (ids) or everything the list's current filter
-finds (same query string as /admin/records, through service.filter_where, so scope and secrecy are in
+finds (same query string as /admin/records, through api.filter_where, so scope and secrecy are in
 the SQL), columns chosen from the field catalogue, xlsx or csv through app.core.exports, personal
-fields masked for the viewer (service.mask_row), every export audited. Big exports run as a job."""
+fields masked for the viewer (api.mask_row), every export audited. Big exports run as a job."""
 from __future__ import annotations
 
 import json
@@ -16,7 +16,8 @@ from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import PermissionDenied
-from app.records import fields, labels, service, tree
+from app.records import fields, labels, tree
+from app.records import api
 
 INLINE_LIMIT = 2000  # more rows than this: a background job writes the file
 CHUNK = 1000
@@ -26,7 +27,7 @@ HIDDEN = {"key_category"}  # needs rec.key.view
 
 @dataclass
 class ExportRequest:
-    filters: service.PersonFilters
+    filters: api.PersonFilters
     ids: list[int] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     fmt: str = "xlsx"
@@ -39,7 +40,7 @@ class ExportRequest:
         ids = [int(v) for v in _many(getall("ids", [])) if str(v).isdigit() and len(str(v)) < 12]
         cols = [str(v) for v in _many(getall("cols", []))]
         fmt = params.get("format") if params.get("format") in FORMATS else "xlsx"
-        return cls(service.PersonFilters.from_query(params), ids, cols, fmt, tree.education_values(params))
+        return cls(api.PersonFilters.from_query(params), ids, cols, fmt, tree.education_values(params))
 
     def payload(self) -> dict:
         f = self.filters
@@ -49,7 +50,7 @@ class ExportRequest:
 
     @classmethod
     def from_payload(cls, data: dict) -> ExportRequest:
-        return cls(service.PersonFilters(**data["filters"]), data["ids"], data["columns"], data["fmt"],
+        return cls(api.PersonFilters(**data["filters"]), data["ids"], data["columns"], data["fmt"],
                    data.get("education") or {})
 
     def hidden_fields(self) -> list[tuple[str, Any]]:
@@ -138,8 +139,8 @@ class Formatter:
         return raw
 
     def row(self, raw: dict) -> dict:
-        raw["custom"] = service._decode(raw["custom"])
-        service.mask_row(self.actor, raw)
+        raw["custom"] = api._decode(raw["custom"])
+        api.mask_row(self.actor, raw)
         if not self.actor.can("rec.key.view"):
             raw["key_category"] = ""
         return {spec.code: self.value(spec, raw) for spec in self.specs}
@@ -153,7 +154,7 @@ async def rows(actor: Actor, req: ExportRequest, formatter: Formatter, ctx: jobs
         args: list = []
         where = _where(actor, req, args)
         args.append(after)
-        batch = await db.fetch(f"SELECT p.*, pe.* FROM rec_person p {service.PRIMARY_EDUCATION} WHERE {where}"
+        batch = await db.fetch(f"SELECT p.*, pe.* FROM rec_person p {api.PRIMARY_EDUCATION} WHERE {where}"
                                f" AND p.id > ${len(args)} ORDER BY p.id LIMIT {CHUNK}", *args)
         if not batch:
             return out

@@ -3,7 +3,7 @@
 Columns come from the field catalogue (built-in and custom fields) plus one education record per
 row. Rows are checked a chunk at a time (dictionaries and org nodes loaded once per chunk), matched
 against existing persons by the duplicate rules (rec_rule kind "dedupe"), then written through
-service.create_person / update_person with method "import" in one change batch (rec_batch kind
+api.create_person / update_person with method "import" in one change batch (rec_batch kind
 "import", ref "import:<batch id>"), so the whole import rolls back by replaying the change log."""
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.import_files import as_date, as_email, as_int, as_list, as_phone, as_text
 from app.core.imports import ImportColumn, ImportContext, ImportSpec, register
-from app.records import changes, dedupe, fields, rollback, service
+from app.records import changes, dedupe, fields, rollback
+from app.records import api
 
 EDUCATION = ("degree", "college", "major", "class_name", "entry_year", "grad_year", "student_no")
 SKIPPED = {"created_at"}  # catalogue fields that are not typed in
@@ -281,7 +282,7 @@ async def _find_duplicates(rows: list[dict], ctx: ImportContext) -> list[dict | 
         cols = ", ".join(f"k{n}" for n in range(len(rule)))
         types = ", ".join(f"${n + 2}::text[]" for n in range(len(rule)))
         match = " AND ".join(dedupe.probe_condition(f, f"k.k{n}") for n, f in enumerate(rule))
-        visible = service.visible(ctx.actor, args)
+        visible = api.visible(ctx.actor, args)
         # One index probe per key (the expression indexes on KEY_FIELDS): a plain join lets the planner
         # merge-join over the whole index, which at a million alumni costs a second per chunk.
         # (OFFSET 0 keeps the subquery from being flattened back into that join; no LIMIT, which would
@@ -296,7 +297,7 @@ async def _find_duplicates(rows: list[dict], ctx: ImportContext) -> list[dict | 
                 found[hit["i"]] = {"error": _("A record with the same %(rule)s exists outside your data scope; ask"
                                               " an administrator to import this row.", rule=label)}
             else:
-                name = service.mask_row(ctx.actor, {"name": hit["name"]})["name"]
+                name = api.mask_row(ctx.actor, {"name": hit["name"]})["name"]
                 found[hit["i"]] = {"id": hit["id"], "label": f"{name} #{hit['id']}", "rule": label}
     return found
 
@@ -316,7 +317,7 @@ def _split(values: dict, catalogue: dict[str, fields.FieldSpec]) -> tuple[dict, 
             custom[key] = value.isoformat() if isinstance(value, date) else value
         elif key in EDUCATION:
             education[key] = values["college_id"] if key == "college" else value
-        elif key in service.PERSON_FIELDS:
+        elif key in api.PERSON_FIELDS:
             person[key] = int(value) if key == "secrecy" else value
     return person, custom, education
 
@@ -325,7 +326,7 @@ async def _create(actor: Actor, values: dict) -> str:
     catalogue = await _catalogue_map()
     person, custom, education = _split(values, catalogue)
     person.update(custom=custom, org=values.get("org_id"))
-    person_id = await service.create_person(actor, person, [education] if education else [], method="import",
+    person_id = await api.create_person(actor, person, [education] if education else [], method="import",
                                             batch=values.get("rec_batch"))
     return str(person_id)
 
@@ -345,7 +346,7 @@ async def _next_ids(table: str, count: int) -> list[int]:
 
 async def _insert_rows(table: str, types: dict[str, str], ids: list[int], rows: list[dict], extra: dict) -> None:
     """INSERT … SELECT FROM unnest: one statement per set of filled columns (unfilled ones keep their
-    column default, as the one-row INSERT of the service does)."""
+    column default, as the one-row INSERT of the api does)."""
     groups: dict[tuple, list[int]] = {}
     for i, row in enumerate(rows):
         groups.setdefault(tuple(row), []).append(i)
@@ -379,17 +380,17 @@ async def _create_many(actor: Actor, rows: list[dict], ctx: ImportContext) -> li
     (the engine then redoes the chunk row by row to put the message on that row)."""
     catalogue = ctx.cache.get("fields") or await _catalogue_map()
     batch = ctx.cache.get("rec_batch")
-    limit = service.clearance(actor)
+    limit = api.clearance(actor)
     persons, educations = [], []
     for values in rows:
         person, custom, education = _split(values, catalogue)
         person.update(custom=custom, org=values.get("org_id"))
-        clean = service._clean_person(person)
+        clean = api._clean_person(person)
         clean.setdefault("custom", {})
         if int(clean.get("secrecy") or 0) > limit:
             raise Invalid("secrecy", _("You cannot set a secrecy level above your own clearance."))
         persons.append(clean)
-        educations.append(service._clean_education(education) if education else None)
+        educations.append(api._clean_education(education) if education else None)
     org_ids = sorted({p["org"] for p in persons if p.get("org")})
     paths = {r["id"]: r["path"] for r in await db.fetch("SELECT id, path FROM org_node WHERE id = ANY($1::int[])",
                                                         org_ids)}
@@ -398,7 +399,7 @@ async def _create_many(actor: Actor, rows: list[dict], ctx: ImportContext) -> li
             raise Invalid("org", _("Choose an org node inside your data scope."))
     person_ids = await _next_ids("rec_person", len(persons))
     await _insert_rows("rec_person", PERSON_TYPES, person_ids,
-                       [{**p, "name_terms": service.search_terms(p["name"])} for p in persons],
+                       [{**p, "name_terms": api.search_terms(p["name"])} for p in persons],
                        {"batch": batch, "created_by": actor.id, "updated_by": actor.id})
     owners = [(pid, e) for pid, e in zip(person_ids, educations) if e is not None]
     education_ids = await _next_ids("rec_education", len(owners)) if owners else []
@@ -428,7 +429,7 @@ def _empty(value: Any) -> bool:
 async def _update(actor: Actor, entity_id: str, values: dict, mode: str) -> str:
     """overwrite: the file's non-empty values replace the record's; merge: only its empty fields are filled."""
     person_id, batch = int(entity_id), values.get("rec_batch")
-    before = await service.get_raw(actor, person_id)
+    before = await api.get_raw(actor, person_id)
     person, custom, education = _split(values, await _catalogue_map())
     data = {k: v for k, v in person.items() if mode == "overwrite" or _empty(before.get(k))}
     new_custom = {k: v for k, v in custom.items() if mode == "overwrite" or _empty(before["custom"].get(k))}
@@ -437,18 +438,18 @@ async def _update(actor: Actor, entity_id: str, values: dict, mode: str) -> str:
     if values.get("org_given") and (mode == "overwrite" or before["org"] is None):
         data["org"] = values["org_id"]
     if data:
-        await service.update_person(actor, person_id, data, method="import", batch=batch)
+        await api.update_person(actor, person_id, data, method="import", batch=batch)
     if education:
         same = await db.fetchrow(
             "SELECT * FROM rec_education WHERE person = $1 AND college IS NOT DISTINCT FROM $2 AND"
             " ($3::int IS NULL OR entry_year IS NULL OR entry_year = $3) ORDER BY id LIMIT 1",
             person_id, education.get("college"), education.get("entry_year"))
         if same is None:
-            await service.add_education(actor, person_id, education, method="import", batch=batch)
+            await api.add_education(actor, person_id, education, method="import", batch=batch)
         else:
             changed = {k: v for k, v in education.items() if mode == "overwrite" or _empty(same[k])}
             if changed:
-                await service.update_education(actor, person_id, same["id"], changed, method="import", batch=batch)
+                await api.update_education(actor, person_id, same["id"], changed, method="import", batch=batch)
     return entity_id
 
 

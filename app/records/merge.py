@@ -13,7 +13,8 @@ from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.masking import shown
-from app.records import changes, fields, service
+from app.records import changes, fields
+from app.records import api
 
 # Sections whose rows simply move to the survivor: (change-log section, table).
 MOVED = (("work", "rec_work"), ("contact", "rec_contact_log"), ("file", "rec_file"),
@@ -91,8 +92,8 @@ async def plan(actor: Actor, survivor_id: int, other_id: int) -> MergePlan:
     """Both records side by side with the smart-merge preselection (both must be visible)."""
     if survivor_id == other_id:
         raise Invalid("other", _("Choose two different records."))
-    survivor = await service.get_raw(actor, survivor_id)
-    other = await service.get_raw(actor, other_id)
+    survivor = await api.get_raw(actor, survivor_id)
+    other = await api.get_raw(actor, other_id)
     stamps = await _last_changed([survivor_id, other_id])
     result = MergePlan(survivor, other)
     for spec in await merge_fields():
@@ -153,8 +154,8 @@ async def merge(actor: Actor, survivor_id: int, other_id: int, take_other: list[
         # Lock both in id order (no deadlock with a merge of the same pair the other way round).
         await db.execute("SELECT id FROM rec_person WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
                          [survivor_id, other_id])
-        survivor = await service.get_raw(actor, survivor_id)
-        other = await service.get_raw(actor, other_id)
+        survivor = await api.get_raw(actor, survivor_id)
+        other = await api.get_raw(actor, other_id)
         batch = await changes.open_batch(actor, "merge", _("Merge %(other)s (#%(oid)s) into %(survivor)s (#%(sid)s)",
                                                            other=other["name"], oid=other_id,
                                                            survivor=survivor["name"], sid=survivor_id),
@@ -172,7 +173,7 @@ async def merge(actor: Actor, survivor_id: int, other_id: int, take_other: list[
         if custom:
             values["custom"] = custom
         if values:
-            await service.update_person(actor, survivor_id, values, method="merge", batch=batch)
+            await api.update_person(actor, survivor_id, values, method="merge", batch=batch)
         # Education: drop records identical to one of the survivor's, move the rest.
         same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM x.{c}" for c in EDUCATION_KEY)
         await _drop(actor, "education", "rec_education", other_id, batch,

@@ -52,7 +52,7 @@ MODULE = Module(
         MenuEntry("records.sources", N_("Data sources"), "/admin/records/sources", "database", "rec.sync.edit", 10, "records"),
         MenuEntry("records.rules", N_("Record rules"), "/admin/records/rules", "settings", "rec.rules.edit", 11, "records"),
     ),
-    routes=("batch_routes", "birthday_routes", "change_routes", "duplicate_routes", "export_routes", "field_routes", "h5_routes", "person_routes", "proposal_routes", "query_routes", "rule_routes", "source_routes", "stats_routes", "tag_routes", "work_routes", ),
+    routes=("routes.admin.batch_update", "routes.admin.birthday", "routes.admin.changes", "routes.admin.duplicates", "routes.admin.export", "routes.admin.fields", "routes.h5.people", "routes.admin.people", "routes.admin.proposals", "routes.admin.query", "routes.admin.rules", "routes.admin.sources", "routes.admin.stats", "routes.admin.tags", "routes.admin.work", ),
     jobs=("birthday_jobs", "export_jobs", "sync_jobs", "tag_jobs", "tree_jobs", ),
     import_specs=("import_spec", ),
     audit_views=("audit_view", ),

@@ -1,6 +1,6 @@
 """Admin pages of person records (REC-01, REC-03): list columns from the field catalogue, dictionary labels
 for list cells, filter choices in the viewer's scope, archive photos and files, and the person's change log.
-Person reads and writes themselves live in service.py; this adds what the admin pages need around them."""
+Person reads and writes themselves live in api.py; this adds what the admin pages need around them."""
 from __future__ import annotations
 
 from typing import Any
@@ -13,9 +13,10 @@ from app.core.forms import Invalid
 from app.core.i18n import current_locale
 from app.core.i18n import gettext as _
 from app.core.storage import storage
-from app.records import changes, fields, labels, service
+from app.records import changes, fields, labels
+from app.records import api
 
-# catalogue code → list sort key understood by service.SORTS
+# catalogue code → list sort key understood by api.SORTS
 SORT_KEYS = {"name": "name", "birthday": "birthday", "employer": "employer", "created_at": "created"}
 # catalogue code → key of the list row (the primary education's college comes with its name)
 ROW_KEYS = {"college": "college_name"}
@@ -128,7 +129,7 @@ async def college_options(actor: Actor) -> list[tuple[str, str]]:
 async def add_file(actor: Actor, person_id: int, kind: str, title: str, filename: str, data: bytes) -> int:
     if kind not in FILE_KINDS:
         raise Invalid("kind", _("Choose from the list."))
-    person = await service.get_raw(actor, person_id)  # visible, else NotFound
+    person = await api.get_raw(actor, person_id)  # visible, else NotFound
     stored = await uploads.save(filename or "", data, images_only=kind == "photo", field="file")
     values = {"kind": kind, "title": (title or "").strip()[:200] or stored.name, "filename": stored.name,
               "content_type": stored.content_type, "size": stored.size}
@@ -145,10 +146,10 @@ async def add_file(actor: Actor, person_id: int, kind: str, title: str, filename
 
 async def read_file(actor: Actor, person_id: int, file_id: int) -> tuple[dict, bytes]:
     """A stored archive file of a person the actor may see (NotFound otherwise: no leak)."""
-    await service.get_raw(actor, person_id)
+    await api.get_raw(actor, person_id)
     row = await db.fetchrow("SELECT * FROM rec_file WHERE id = $1 AND person = $2", file_id, person_id)
     if row is None or not storage().exists(row["storage_key"]):
-        raise service.NotFound(file_id)
+        raise api.NotFound(file_id)
     return row, storage().get(row["storage_key"])
 
 
@@ -161,22 +162,22 @@ async def save_custom_file(code: str, upload: Any) -> dict | None:
 
 
 async def read_custom_file(actor: Actor, person_id: int, code: str) -> tuple[dict, bytes]:
-    person = await service.get_raw(actor, person_id)
+    person = await api.get_raw(actor, person_id)
     value = (person["custom"] or {}).get(code)
     spec = (await fields.by_code()).get(code)
     if not spec or not spec.custom or spec.kind != "file" or not isinstance(value, dict) \
             or not value.get("key") or not storage().exists(value["key"]):
-        raise service.NotFound(code)
+        raise api.NotFound(code)
     return value, storage().get(value["key"])
 
 
 async def delete_file(actor: Actor, person_id: int, file_id: int) -> dict:
     """Removes the archive entry; the stored blob stays so rolling the change back restores the file."""
     async with db.transaction():
-        person = await service.get_raw(actor, person_id)
+        person = await api.get_raw(actor, person_id)
         row = await db.fetchrow("DELETE FROM rec_file WHERE id = $1 AND person = $2 RETURNING *", file_id, person_id)
         if row is None:
-            raise service.NotFound(file_id)
+            raise api.NotFound(file_id)
         old = {k: row[k] for k in ("kind", "title", "storage_key", "filename", "content_type", "size")}
         await changes.log_row(actor, person_id, "manual", "file", file_id, old, None, was=row)
         await audit.record(actor, "delete", "rec_file", file_id, before=old, org_id=person["org"],

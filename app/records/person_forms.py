@@ -11,8 +11,10 @@ from app.core import dictionary
 from app.core.audit import Actor
 from app.core.forms import Field, Form, Invalid
 from app.core.i18n import gettext as _
-from app.records import fields, h5_forms, people, service
-from app.support import org_service
+from app.records import fields, people
+from app.records import phone_forms
+from app.records import api
+from app.support import org_tree
 
 SECTION_ORDER = ("basic", "contact", "education", "work", "key")
 SKIP = {"created_at"}
@@ -31,7 +33,7 @@ def contact_methods() -> list[tuple[str, str]]:
 
 
 def name_of(spec: fields.FieldSpec) -> str:
-    return h5_forms.form_name(spec)
+    return phone_forms.form_name(spec)
 
 
 def person_specs(actor: Actor, specs: list[fields.FieldSpec]) -> list[fields.FieldSpec]:
@@ -43,7 +45,7 @@ def _field(actor: Actor, spec: fields.FieldSpec, existing: Any = None) -> Field:
     kind = {"phone": "phone", "email": "email"}.get(spec.code, KIND_MAP.get(spec.kind, "text"))
     choices = list(spec.choices) if spec.choices else None
     if spec.code == "secrecy":
-        choices = [(k, v) for k, v in spec.choices if int(k) <= service.clearance(actor)]
+        choices = [(k, v) for k, v in spec.choices if int(k) <= api.clearance(actor)]
     required = spec.required and not (kind == "file" and existing)  # a stored file need not be sent again
     return Field(name_of(spec), spec.label, kind, required=required, dict_type=spec.dict_type or None,
                  choices=choices, max_length=200 if kind == "text" else None,
@@ -70,11 +72,11 @@ def _education_template() -> list[Field]:
 
 
 async def _org_choices(actor: Actor) -> list[tuple[str, str]]:
-    return [(str(o["id"]), "\u3000" * o["level"] + o["name"]) for o in await org_service.flat(actor.scope)]
+    return [(str(o["id"]), "\u3000" * o["level"] + o["name"]) for o in await org_tree.flat(actor.scope)]
 
 
 async def _college_choices() -> list[tuple[str, str]]:
-    return await h5_forms.college_choices()
+    return await phone_forms.college_choices()
 
 
 def initial(person: dict, specs: list[fields.FieldSpec]) -> dict[str, Any]:
@@ -94,7 +96,7 @@ async def person_form(actor: Actor, data: dict | None = None, person: dict | Non
                       creating: bool = False) -> tuple[Form, list[tuple[str, list[str]]], set[str]]:
     """The form, its field names grouped by section [(section label, names)], and the locked (masked) names."""
     specs = person_specs(actor, await fields.catalogue())
-    locked = h5_forms.masked_fields(actor, person, specs) if person else set()
+    locked = phone_forms.masked_fields(actor, person, specs) if person else set()
     custom = (person or {}).get("custom") or {}
     form_fields: list[Field] = []
     groups: dict[str, list[str]] = {}
@@ -117,7 +119,7 @@ async def person_form(actor: Actor, data: dict | None = None, person: dict | Non
                                                                                           "secrecy": "0"})
     form = Form(form_fields, values)
     for name in locked:
-        form.data[name] = service.mask_row(actor, {name: person[name]})[name]
+        form.data[name] = api.mask_row(actor, {name: person[name]})[name]
     await dictionary.resolve_choices(form)
     if creating:
         form[EDU_PREFIX + "college"].choices = await _college_choices()
@@ -141,7 +143,7 @@ async def values_from(actor: Actor, form: Form, locked: set[str]) -> dict[str, A
                 custom[s.code] = stored
             continue
         if s.kind == "number":
-            value = h5_forms._number(name, value)
+            value = phone_forms._number(name, value)
         if s.custom:
             custom[s.code] = value.isoformat() if isinstance(value, date) else value
         elif s.kind == "bool":
@@ -171,7 +173,7 @@ def education_from(form: Form) -> list[dict]:
 
 
 def field_of(exc: Invalid, form: Form) -> str:
-    """A service message about an education value belongs next to the first-education field."""
+    """A api message about an education value belongs next to the first-education field."""
     names = {f.name for f in form.fields}
     if exc.field not in names and EDU_PREFIX + exc.field in names:
         return EDU_PREFIX + exc.field

@@ -28,7 +28,8 @@ from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import Page, PageRequest
-from app.records import fields, service
+from app.records import fields
+from app.records import api
 from app.records.fields import FieldSpec
 
 MAX_DEPTH = 4  # the root group is depth 1
@@ -300,7 +301,7 @@ def _condition(node: dict, specs: dict[str, FieldSpec], where: sqlfilter.Where, 
         if cmp == "contains":
             sql = f"{col} ILIKE {where.param(sqlfilter.like_pattern(str(value)))}"
             if col == "p.name":  # the GIN-indexed name terms narrow it first (as the list search does)
-                terms = service.query_terms(str(value))[:8]
+                terms = api.query_terms(str(value))[:8]
                 sql = f"p.name_terms @> {where.param(terms)}::varchar[] AND {sql}"
         elif cmp in ("eq", "ne"):
             if spec.kind == "multiselect":
@@ -392,7 +393,7 @@ def check(tree: dict, specs: dict[str, FieldSpec]) -> None:
 async def build_where(actor: Actor, tree: dict) -> sqlfilter.Where:
     """Visibility (scope + clearance) AND the compiled tree."""
     specs = await fields.by_code()
-    where = service.filter_where(actor, service.PersonFilters(), [])
+    where = api.filter_where(actor, api.PersonFilters(), [])
     where.add(compile_tree(tree, specs, where))
     return where
 
@@ -401,7 +402,7 @@ async def run(actor: Actor, tree: dict, req: PageRequest) -> Page:
     """One page of visible persons matching the tree."""
     where = await build_where(actor, tree)
     try:
-        return await service.list_people(actor, service.PersonFilters(), req, where=where)
+        return await api.list_people(actor, api.PersonFilters(), req, where=where)
     except asyncpg.exceptions.DataError:  # e.g. a custom date field holding text in some record
         raise Invalid("", _("Some records hold values that cannot be compared this way; change the conditions."))\
             from None

@@ -18,7 +18,7 @@ from app.core.audit import Actor
 from app.core.forms import Conflict
 from app.core.i18n import gettext as _
 from app.core.permissions import PermissionDenied
-from app.records.service import search_terms
+from app.records.api import search_terms
 
 # change-log section -> table holding that section's rows (basic: the person itself)
 TABLES = {"basic": "rec_person", "custom": "rec_person", "education": "rec_education", "work": "rec_work",

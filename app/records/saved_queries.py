@@ -8,7 +8,8 @@ from app.core import audit, db
 from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
-from app.records import fields, service
+from app.records import fields
+from app.records import api
 from app.records.query import check, count_conditions, normalize
 
 
@@ -28,7 +29,7 @@ async def get_saved(actor: Actor, query_id: int) -> dict:
     row = await db.fetchrow("SELECT * FROM rec_saved_query WHERE id = $1 AND (owner = $2 OR shared)", query_id,
                             actor.id)
     if row is None:
-        raise service.NotFound(query_id)
+        raise api.NotFound(query_id)
     row["tree"] = normalize(row["query"])
     return row
 
@@ -59,6 +60,6 @@ async def delete_query(actor: Actor, query_id: int) -> None:
         row = await db.fetchrow("DELETE FROM rec_saved_query WHERE id = $1 AND (owner = $2 OR $3) RETURNING *",
                                 query_id, actor.id, actor.is_superuser)
         if row is None:
-            raise service.NotFound(query_id)
+            raise api.NotFound(query_id)
         await audit.record(actor, "delete", "rec_saved_query", query_id, before={"name": row["name"]},
                            summary=row["name"])

@@ -13,7 +13,8 @@ from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import Page, PageRequest
-from app.records import fields, query, saved_queries, service
+from app.records import fields, query, saved_queries
+from app.records import api
 
 COLORS = {"blue": L("Blue"), "green": L("Green"), "orange": L("Orange"), "red": L("Red"), "purple": L("Purple"),
           "gray": L("Gray")}
@@ -49,7 +50,7 @@ async def list_tags(actor: Actor, kind: str = "", q: str = "", req: PageRequest 
         conds.append(f"t.name ILIKE ${len(args)}")
     where = " AND ".join(conds)
     total = await db.fetchval(f"SELECT count(*) FROM rec_tag t WHERE {where}", *args)
-    visible = service.visible(actor, args)
+    visible = api.visible(actor, args)
     order = req.order_by({"name": "t.name", "kind": "t.kind", "computed": "t.computed_at"}, "t.kind, t.name, t.id")
     rows = await db.fetch(
         f"SELECT t.*, o.name AS org_name, (SELECT count(*) FROM rec_person_tag pt JOIN rec_person p ON p.id = pt.person"
@@ -84,11 +85,11 @@ async def _editable(actor: Actor, tag_id: int) -> dict:
 
 async def members(actor: Actor, tag_id: int, req: PageRequest) -> Page:
     await get_tag(actor, tag_id)
-    return await service.list_people(actor, service.PersonFilters(tag=tag_id), req)
+    return await api.list_people(actor, api.PersonFilters(tag=tag_id), req)
 
 
 async def person_tags(actor: Actor, person_id: int) -> list[dict]:
-    await service.get_raw(actor, person_id)
+    await api.get_raw(actor, person_id)
     return await db.fetch("SELECT t.id, t.name, t.color, t.kind FROM rec_person_tag pt JOIN rec_tag t ON t.id = pt.tag"
                           " WHERE pt.person = $1 ORDER BY t.name", person_id)
 
@@ -120,7 +121,7 @@ async def _clean(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
                 raise Invalid("saved_query", _("Choose a saved query."))
             try:
                 tree = (await saved_queries.get_saved(actor, int(saved)))["tree"]
-            except service.NotFound:
+            except api.NotFound:
                 raise Invalid("saved_query", _("Choose a saved query.")) from None
         if not tree:
             raise Invalid("saved_query", _("A smart tag needs a query: choose a saved query."))
@@ -216,7 +217,7 @@ async def assign(actor: Actor, tag_id: int, person_ids) -> int:
         args: list = [tag_id, ids, actor.id]
         rows = await db.fetch(
             f"INSERT INTO rec_person_tag (person, tag, added_by) SELECT p.id, $1, $3 FROM rec_person p"
-            f" WHERE p.id = ANY($2::int[]) AND {service.visible(actor, args)}"
+            f" WHERE p.id = ANY($2::int[]) AND {api.visible(actor, args)}"
             f" ON CONFLICT (tag, person) DO NOTHING RETURNING person", *args)
         added = [r["person"] for r in rows]
         await _refresh_count(tag_id)
@@ -234,7 +235,7 @@ async def unassign(actor: Actor, tag_id: int, person_ids) -> int:
         args: list = [tag_id, ids]
         rows = await db.fetch(
             f"DELETE FROM rec_person_tag pt USING rec_person p WHERE pt.tag = $1 AND pt.person = p.id"
-            f" AND p.id = ANY($2::int[]) AND {service.visible(actor, args)} RETURNING pt.person", *args)
+            f" AND p.id = ANY($2::int[]) AND {api.visible(actor, args)} RETURNING pt.person", *args)
         removed = [r["person"] for r in rows]
         await _refresh_count(tag_id)
         if removed:

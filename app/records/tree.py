@@ -16,7 +16,7 @@ from app.core import cache, cells, db, dictionary, sqlfilter, warmup
 from app.core.audit import Actor
 from app.core.i18n import current_locale
 from app.core.i18n import lazy as L
-from app.records import service
+from app.records import api
 
 # level key → (label, SQL expression over education alias e, parser of the query-string value)
 LEVELS: dict[str, tuple[Any, str]] = {
@@ -68,16 +68,16 @@ PERSON_ORDERED = {("college", "entry_year"), ("entry_year",)}
 
 class ListWhere(sqlfilter.Where):
     """The list's WHERE, and when its education condition can be walked in person order, that condition
-    (on alias te) and the person conditions without it: service.list_people then reads newest-first
+    (on alias te) and the person conditions without it: api.list_people then reads newest-first
     from the education index instead of scanning persons."""
     ordered_education: tuple[str, str] | None = None
 
 
-def list_where(actor: Actor, filters: service.PersonFilters, params: Mapping[str, str]) -> ListWhere:
-    """The list's WHERE: the service filters, with all education conditions on one education record."""
+def list_where(actor: Actor, filters: api.PersonFilters, params: Mapping[str, str]) -> ListWhere:
+    """The list's WHERE: the api filters, with all education conditions on one education record."""
     values = education_values(params)
-    plain = service.PersonFilters(**{**filters.__dict__, "college": None, "entry_year": None})
-    base = service.filter_where(actor, plain, [])
+    plain = api.PersonFilters(**{**filters.__dict__, "college": None, "entry_year": None})
+    base = api.filter_where(actor, plain, [])
     where = ListWhere(base.args, *base.parts)
     if values:
         person_sql = where.sql()
@@ -131,7 +131,7 @@ async def _level_counts(actor: Actor, level: str, path: dict[str, Any]) -> list[
     visibility for COUNTS_TTL seconds; after that recounted in the background (a root count takes
     seconds at a million alumni, nobody should wait for it twice)."""
     scope = actor.scope
-    key = ("rec.tree", scope.all, scope.subtree_paths, scope.org_ids, service.clearance(actor), level,
+    key = ("rec.tree", scope.all, scope.subtree_paths, scope.org_ids, api.clearance(actor), level,
            tuple(sorted(path.items())))
     return await cache.cached(key, COUNTS_TTL, lambda: _count_level(actor, level, path), stale=COUNTS_STALE)
 
@@ -139,7 +139,7 @@ async def _level_counts(actor: Actor, level: str, path: dict[str, Any]) -> list[
 async def _count_level(actor: Actor, level: str, path: dict[str, Any]) -> list[tuple[Any, int]]:
     """One GROUP BY over visible persons."""
     args: list = []
-    where = sqlfilter.Where(args, service.visible(actor, args))
+    where = sqlfilter.Where(args, api.visible(actor, args))
     expr = LEVELS[level][1]
     if path:
         where.add(education_condition(where, path))
@@ -164,7 +164,7 @@ async def build(actor: Actor, params) -> Tree:
     """The browse tree for these query parameters, shared (like its counts) by every viewer with the same
     visibility: its nodes, labels and links are the same for all of them."""
     scope = actor.scope
-    key = ("rec.tree.built", scope.all, scope.subtree_paths, scope.org_ids, service.clearance(actor),
+    key = ("rec.tree.built", scope.all, scope.subtree_paths, scope.org_ids, api.clearance(actor),
            current_locale.get(), tuple((k, v) for k, v in params.multi_items() if k != "page"))
     return await cache.cached(key, COUNTS_TTL, lambda: _build(actor, params), stale=COUNTS_STALE)
 

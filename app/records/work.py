@@ -9,7 +9,8 @@ from app.core import audit, db, dictionary
 from app.core.audit import Actor
 from app.core.forms import Field, Form, Invalid
 from app.core.i18n import gettext as _
-from app.records import changes, service
+from app.records import changes
+from app.records import api
 
 WORK_FIELDS = ("employer", "industry", "job_title", "region", "start_date", "end_date", "is_current")
 
@@ -49,17 +50,17 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def get_work(actor: Actor, person_id: int, work_id: int) -> dict:
-    await service.get_raw(actor, person_id)  # scope and clearance first
+    await api.get_raw(actor, person_id)  # scope and clearance first
     row = await db.fetchrow("SELECT * FROM rec_work WHERE id = $1 AND person = $2", work_id, person_id)
     if row is None:
-        raise service.NotFound(work_id)
+        raise api.NotFound(work_id)
     return row
 
 
 async def add_work(actor: Actor, person_id: int, data: dict[str, Any]) -> int:
     values = _clean(data)
     async with db.transaction():
-        person = await service.get_raw(actor, person_id)
+        person = await api.get_raw(actor, person_id)
         cols = list(values)
         work_id = await db.fetchval(
             f"INSERT INTO rec_work (person, {', '.join(cols)}, created_by, updated_by) VALUES ($1, "
@@ -74,11 +75,11 @@ async def add_work(actor: Actor, person_id: int, data: dict[str, Any]) -> int:
 async def update_work(actor: Actor, person_id: int, work_id: int, data: dict[str, Any]) -> list[str]:
     values = _clean(data)
     async with db.transaction():
-        person = await service.get_raw(actor, person_id)
+        person = await api.get_raw(actor, person_id)
         before = await db.fetchrow("SELECT * FROM rec_work WHERE id = $1 AND person = $2 FOR UPDATE", work_id,
                                    person_id)
         if before is None:
-            raise service.NotFound(work_id)
+            raise api.NotFound(work_id)
         changed = [k for k in values if before[k] != values[k]]
         if changed:
             sets = ", ".join(f"{k} = ${i + 3}" for i, k in enumerate(changed))
@@ -93,10 +94,10 @@ async def update_work(actor: Actor, person_id: int, work_id: int, data: dict[str
 
 async def delete_work(actor: Actor, person_id: int, work_id: int) -> None:
     async with db.transaction():
-        person = await service.get_raw(actor, person_id)
+        person = await api.get_raw(actor, person_id)
         before = await db.fetchrow("DELETE FROM rec_work WHERE id = $1 AND person = $2 RETURNING *", work_id, person_id)
         if before is None:
-            raise service.NotFound(work_id)
+            raise api.NotFound(work_id)
         old = {k: before[k] for k in WORK_FIELDS}
         await changes.log_row(actor, person_id, "manual", "work", work_id, old, None, was=before)
         await audit.record(actor, "delete", "rec_work", work_id, before=old, org_id=person["org"],

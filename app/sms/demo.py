@@ -46,7 +46,7 @@ async def seed_demo() -> None:
     await api_examples()
 
 
-# The rows the OpenAPI examples (app/sms/openapi.py) name, under their own account so that the HQ
+# The rows the OpenAPI examples (app/sms/routes/api/openapi.py) name, under their own account so that the HQ
 # figures stay as they were; an API key of "接口示例" makes every example work against a dev database.
 EXAMPLE_ACCOUNT = "接口示例"
 EXAMPLE = {"template_id": 801, "batch_id": 812, "message_id": 90211, "message_id_2": 90212, "report_cursor": 5012,

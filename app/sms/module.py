@@ -50,7 +50,7 @@ MODULE = Module(
         MenuEntry("sms.channels", N_("SMS channels"), "/admin/sms/channels", "database", "sms.channel.admin", 9, "sms"),
         MenuEntry("sms.monitor", N_("SMS monitor"), "/admin/sms/monitor", "activity", "sms.monitor.view", 10, "sms"),
     ),
-    routes=("account_routes", "api_routes", "balance_routes", "channel_routes", "console_routes", "contact_routes", "record_routes", "stats_routes", "template_routes", ),
+    routes=("routes.admin.accounts", "routes.api.v1", "routes.admin.balance", "routes.admin.channels", "routes.admin.console", "routes.admin.contacts", "routes.admin.records", "routes.admin.stats", "routes.admin.templates", ),
     jobs=("receipt_jobs", "stats_jobs", "webhook_jobs", ),
     import_specs=("contact_import", ),
     audit_views=("audit_view", ),

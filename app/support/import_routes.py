@@ -39,7 +39,7 @@ async def _start_page(request: Request, spec: imports.ImportSpec, error: str = "
     if error:
         form.add_error("file", error)
     batches = await imports.list_batches(actor(request), spec.kind, PageRequest.from_query(request.query_params))
-    return await render(request, "support/import_start.html", spec=spec, page=batches, form=form, status=status,
+    return await render(request, "support/admin/import_start.html", spec=spec, page=batches, form=form, status=status,
                         block="results")
 
 
@@ -70,7 +70,7 @@ async def import_upload(request: Request, kind: str) -> Response:
 async def _mapping_page(request: Request, batch: dict, spec, mapping: dict, errors: dict | None = None,
                         status: int = 200) -> Response:
     hidden = {str(mapping.get(c.key)) for c in spec.columns if c.sensitive}  # e.g. passwords: not shown back
-    return await render(request, "support/import_mapping.html", batch=batch, spec=spec, errors=errors or {},
+    return await render(request, "support/admin/import_mapping.html", batch=batch, spec=spec, errors=errors or {},
                         mapping={k: str(v) if v is not None else "" for k, v in mapping.items()}, hidden=hidden,
                         sample=await imports.preview(batch["id"]), status=status)
 
@@ -112,7 +112,7 @@ async def import_report(request: Request, batch_id: int) -> Response:
                   "custom": True} for c in spec.columns if batch["mapping"].get(c.key) is not None],
                {"key": "errors", "label": _("Errors"), "custom": True}]
     duplicates = await imports.duplicate_rows(batch_id) if batch["duplicates"] else []
-    return await render(request, "support/import_report.html", batch=batch, spec=spec, job=job, page=rows,
+    return await render(request, "support/admin/import_report.html", batch=batch, spec=spec, job=job, page=rows,
                         columns=columns, duplicates=duplicates, choices=_choice_labels(spec),
                         running=running, htmx=is_htmx(request), block="progress" if polling else "results",
                         describe=lambda errors: imports.describe_errors(spec, errors))

@@ -67,7 +67,7 @@ MODULE = Module(
         MenuEntry("security.audit", N_("Audit log"), "/admin/audit", "eye", "sup.audit.view", 2, "security"),
         MenuEntry("security.deliveries", N_("Message delivery log"), "/admin/messages/deliveries", "send", "sup.delivery.view", 3, "security"),
     ),
-    routes=("account_routes", "audit_routes", "dictionary_routes", "export_routes", "file_routes", "h5_routes", "health_routes", "import_routes", "inbox_routes", "job_routes", "mailbox_routes", "menu_routes", "message_routes", "org_routes", "print_routes", "role_routes", "security_routes", "settings_routes", "user_routes", "workbench_routes", ),
+    routes=("routes.account", "routes.admin.audit", "routes.admin.dictionary", "routes.admin.user_export", "routes.files", "routes.h5.me", "routes.health", "import_routes", "routes.admin.inbox", "routes.admin.jobs", "routes.admin.mailbox", "routes.admin.menus", "routes.admin.messages", "routes.admin.orgs", "routes.admin.printing", "routes.admin.roles", "routes.admin.security", "routes.admin.settings", "routes.admin.users", "routes.admin.workbench", ),
     import_specs=("user_import", ),
-    audit_views=("audit_service", ),
+    audit_views=("audit_log", ),
 )

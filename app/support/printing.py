@@ -8,7 +8,7 @@ from app.core import audit, db, pdf, settings_store
 from app.core.audit import Actor
 from app.core.masking import shown
 from app.core.qrcodes import qr_svg
-from app.support import user_service
+from app.support import users
 from app.support.forms import USER_KINDS
 
 USER_SHEET = "support/user_sheet.html"
@@ -27,8 +27,8 @@ async def watermark_text(act: Actor, at: datetime) -> str:
 
 async def user_sheet_context(act: Actor, user_id: int) -> dict:
     """Everything the sheet shows; personal fields masked as this viewer sees them (SUP-16).
-    Loading goes through user_service.get_user, so a user outside the data scope is PermissionDenied."""
-    row = await user_service.get_user(act, user_id)
+    Loading goes through users.get_user, so a user outside the data scope is PermissionDenied."""
+    row = await users.get_user(act, user_id)
     roles = await db.fetch('SELECT r.name FROM user_role ur JOIN role r ON r.id = ur.role WHERE ur."user" = $1 '
                            "ORDER BY r.name", user_id)
     admin_url = f"{get_settings().public_url().rstrip('/')}/admin/users/{user_id}"

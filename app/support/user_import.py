@@ -1,6 +1,6 @@
 """Bulk user import (SUP-18): the ImportSpec for users.
 
-Rows are created through user_service.create_user, so audit, data scope and the no-escalation rule
+Rows are created through users.create_user, so audit, data scope and the no-escalation rule
 for roles hold exactly as for a user created by hand. The checks below run first, a whole chunk at a
 time, so the report names every problem of a row before anything is written."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.import_files import as_email, as_list, as_phone, as_text
 from app.core.imports import ImportColumn, ImportContext, ImportSpec, register
-from app.support import user_service
+from app.support import users
 from app.support.forms import USER_KINDS
 
 
@@ -45,7 +45,7 @@ def _kind(raw, _ctx=None) -> str:
 
 def _password(raw, _ctx=None) -> str:
     text = str(raw)
-    user_service.check_password_strength(text)
+    users.check_password_strength(text)
     return text
 
 
@@ -133,7 +133,7 @@ async def _validate_row(values: dict, ctx: ImportContext) -> dict:
 
 
 async def _create(actor: Actor, values: dict) -> str:
-    user_id = await user_service.create_user(
+    user_id = await users.create_user(
         actor, username=values["username"], name=values.get("name") or "", email=values.get("email"),
         phone=values.get("phone"), org_id=values.get("org_id"), kind=values.get("kind") or "registered",
         password=values.get("password"), role_ids=values.get("role_ids") or [])

@@ -3,7 +3,7 @@ add a delivery address (region picker) → confirm → the order is pending ship
 dropped. JS on (htmx loads the cities) and off (plain pages, "Show cities" button)."""
 import pytest
 
-from app.points import service as points
+from app.points import api as points
 from e2e.helpers import log_in
 from tests.mall.factories import PASSWORD, buyer
 

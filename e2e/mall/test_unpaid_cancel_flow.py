@@ -4,7 +4,7 @@ the points come back, and the buyer's order page and points page say so — JS o
 import pytest
 
 from app.core import jobs
-from app.points import service as points
+from app.points import api as points
 from e2e.helpers import log_in
 from tests.mall.factories import PASSWORD, buyer, product
 

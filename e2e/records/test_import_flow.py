@@ -4,14 +4,14 @@ import pytest
 
 from app.core import jobs
 from app.core.audit import SYSTEM
-from app.records import service
+from app.records import api
 from e2e.helpers import BOTH, log_in
 from tests.helpers import xlsx
 
 
 async def existing(db) -> int:
     college = await db.fetchval("SELECT id FROM org_node WHERE code = 'CS'")
-    return await service.create_person(SYSTEM, {"name": "流程已有", "org": college, "id_number": "110105198001011111",
+    return await api.create_person(SYSTEM, {"name": "流程已有", "org": college, "id_number": "110105198001011111",
                                                 "employer": "原单位"})
 
 

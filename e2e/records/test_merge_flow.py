@@ -3,7 +3,7 @@ record, then roll the merge back from the update log and see both records again.
 import pytest
 
 from app.core.audit import SYSTEM
-from app.records import service
+from app.records import api
 from e2e.helpers import BOTH, log_in
 from tests.records.merge_helpers import duplicate_pair
 
@@ -14,7 +14,7 @@ from tests.records.merge_helpers import duplicate_pair
 @BOTH
 async def test_merge_then_roll_back(page, mode, db):
     a, b = await duplicate_pair()
-    await service.update_person(SYSTEM, a, {"job_title": "工程师"})  # a is now the more recent record
+    await api.update_person(SYSTEM, a, {"job_title": "工程师"})  # a is now the more recent record
     page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm with JS on
     await log_in(page, "hq", "Demo2026pass")
 

@@ -159,7 +159,7 @@ async def test_crash_in_the_middle_of_commit_resumes_without_duplicates(admin, e
         return await real_create(actor, values)
 
     monkeypatch.setattr(SPEC, "create", crashing)
-    monkeypatch.setattr(imports, "CHUNK", 5)
+    monkeypatch.setattr(imports.batches, "CHUNK", 5)
     await imports.commit(batch_id, admin)
     await jobs.drain()
     batch = await imports.get_batch(batch_id, admin)

@@ -5,7 +5,7 @@ import json
 import uuid
 
 from app.core.audit import Actor
-from app.points import service as points
+from app.points import api as points
 
 
 async def product(db, *, name: str = "测试商品", points_price: int = 100, cash: int = 0, stock: int = 10,

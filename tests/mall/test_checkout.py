@@ -7,7 +7,7 @@ import pytest
 from app.core.forms import Invalid
 from app.mall import checkout
 from app.mall.checkout import Line
-from app.points import service as points
+from app.points import api as points
 from tests.mall.factories import buyer, key, product
 
 

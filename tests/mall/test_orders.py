@@ -8,7 +8,7 @@ from app.core.audit import SYSTEM, Actor
 from app.core.forms import Conflict, Invalid
 from app.mall import checkout, orders
 from app.mall.checkout import Line
-from app.points import service as points
+from app.points import api as points
 from tests.mall.factories import buyer, key, product
 
 STAFF = Actor(1, "admin", is_superuser=True)

@@ -6,7 +6,7 @@ import pytest
 from app.core.security import hash_password
 from app.mall import checkout
 from app.mall.checkout import Line
-from app.points import service as points
+from app.points import api as points
 from tests.helpers import csrf_from
 from tests.mall.factories import PASSWORD, buyer, key, product
 

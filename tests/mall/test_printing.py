@@ -127,7 +127,7 @@ async def _printer(db, username: str, extra: tuple[str, ...] = ()) -> int:
 
 @pytest.mark.req("MALL-07")
 async def test_print_jobs_are_seen_and_downloaded_only_by_their_requester_or_a_print_admin(as_user, db):
-    from app.mall import print_jobs
+    from app.mall import jobs as print_jobs
 
     ids = await make_orders(db, 51)
     alice, bob = await _printer(db, "print_alice"), await _printer(db, "print_bob")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from app.points import service as points
+from app.points import api as points
 from tests.helpers import csrf_from
 from tests.mall.factories import PASSWORD, buyer, product
 

@@ -2,7 +2,7 @@
 module awards the daily_login rule once per day, however often the user logs in."""
 import pytest
 
-from app.points import service as points
+from app.points import api as points
 from tests.helpers import login
 
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from app.points import service as points
+from app.points import api as points
 from app.points.grant_import import POINTS_IMPORT
 from tests.helpers import csrf_from, post_form, xlsx
 from tests.points.test_service import make_user

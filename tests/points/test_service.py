@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from app.core import db as core_db
-from app.points import service as points
+from app.points import api as points
 
 
 async def make_user(db, username: str = "pts_user") -> int:

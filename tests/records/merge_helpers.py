@@ -5,7 +5,7 @@ from datetime import date
 
 from app.core import db
 from app.core.audit import SYSTEM
-from app.records import service
+from app.records import api
 
 SNAPSHOT_TABLES = ("rec_person", "rec_education", "rec_person_tag", "rec_contact_log", "rec_work", "rec_file",
                    "rec_interaction")
@@ -21,7 +21,7 @@ async def person(name: str, college: str = "CS", **values) -> int:
     college_id = await org(college)
     data = {"name": name, "org": college_id, **values}
     education = {"degree": "21", "college": college_id, "major": "软件工程", "entry_year": 2008, "grad_year": 2012}
-    return await service.create_person(SYSTEM, data, [education])
+    return await api.create_person(SYSTEM, data, [education])
 
 
 async def duplicate_pair(college: str = "CS") -> tuple[int, int]:

@@ -4,7 +4,7 @@ import pytest
 
 from app.core.audit import SYSTEM
 from app.records import batch_update, rollback
-from app.records.service import PersonFilters
+from app.records.api import PersonFilters
 from tests.helpers import csrf_from
 from tests.records.merge_helpers import diff, org, snapshot
 

@@ -7,7 +7,8 @@ import pytest
 
 from app.core import jobs
 from app.core.audit import SYSTEM
-from app.records import birthday, service
+from app.records import birthday
+from app.records import api
 from tests.helpers import post_form
 
 pytestmark = pytest.mark.req("REC-14")
@@ -17,7 +18,7 @@ PAGE = "/admin/records/birthday"
 async def _born_today(name: str, **values) -> int:
     today = date.today()
     born = date(1990, today.month, today.day) if (today.month, today.day) != (2, 29) else date(1992, 2, 29)
-    return await service.create_person(SYSTEM, {"name": name, "birthday": born, **values})
+    return await api.create_person(SYSTEM, {"name": name, "birthday": born, **values})
 
 
 async def _run_job() -> dict:
@@ -45,7 +46,7 @@ async def test_daily_job_greets_each_person_once_per_year(as_user, db, smtp_sink
     merged = await _born_today("生日丁", email="ding@alumni.example.cn")
     await db.execute("UPDATE rec_person SET status = 'merged' WHERE id = $1", merged)
     tomorrow = date.today() + timedelta(days=1)
-    await service.create_person(SYSTEM, {"name": "明天生日", "email": "tomorrow@alumni.example.cn",
+    await api.create_person(SYSTEM, {"name": "明天生日", "email": "tomorrow@alumni.example.cn",
                                          "birthday": date(1992, tomorrow.month, tomorrow.day)})
 
     first = await _run_job()

@@ -3,7 +3,8 @@ new field reaching the catalogue and the person forms."""
 import pytest
 
 from app.core.audit import SYSTEM
-from app.records import field_admin, fields
+from app.records import fields
+from app.records import field_definitions
 from tests.helpers import csrf_from, post_form
 
 pytestmark = pytest.mark.req("REC-02")
@@ -124,5 +125,5 @@ async def test_field_admin_needs_its_permission(as_user, db):
 
 async def test_service_refuses_builtin_and_reserved_codes(db):
     for code in ("name", "college", "custom", "org"):
-        with pytest.raises(field_admin.Invalid):
-            await field_admin.create_field(SYSTEM, _field(code=code))
+        with pytest.raises(field_definitions.Invalid):
+            await field_definitions.create_field(SYSTEM, _field(code=code))

@@ -219,7 +219,7 @@ async def test_a_crash_mid_chunk_leaves_no_half_chunk_and_the_retry_imports_ever
                                                               {"Name": "崩溃三", "College": "CS"},
                                                               {"Name": "崩溃四", "College": "CS"},
                                                               {"Name": "崩溃五", "College": "CS"}]))
-    monkeypatch.setattr(imports, "COMMIT_CHUNK", 2)  # chunks: rows 2-3, 4-5, 6
+    monkeypatch.setattr(imports.commit_job, "COMMIT_CHUNK", 2)  # chunks: rows 2-3, 4-5, 6
     real_create_many, calls = import_spec.ALUMNI.create_many, []
 
     async def crash_in_second_chunk(actor, rows, ctx):

@@ -9,7 +9,7 @@ import pytest
 
 from app.core.audit import SYSTEM
 from app.records import batch_update
-from app.records.service import PersonFilters
+from app.records.api import PersonFilters
 from tests.records.merge_helpers import org, person
 from tests.records.test_export import read_csv
 

@@ -3,7 +3,8 @@ marked merged; rollback restores both records exactly; scope."""
 import pytest
 
 from app.core.audit import SYSTEM
-from app.records import merge, rollback, service
+from app.records import merge, rollback
+from app.records import api
 from tests.helpers import csrf_from
 from tests.records.merge_helpers import diff, duplicate_pair, org, snapshot
 
@@ -15,17 +16,17 @@ async def _add_sections(db, a: int, b: int) -> int:
     other_tag = await db.fetchval("INSERT INTO rec_tag (name) VALUES ('只在乙') RETURNING id")
     await db.execute("INSERT INTO rec_person_tag (person, tag) VALUES ($1, $3), ($2, $3), ($2, $4)", a, b, tag,
                      other_tag)
-    await service.add_contact(SYSTEM, b, "phone", "乙的联络")
+    await api.add_contact(SYSTEM, b, "phone", "乙的联络")
     await db.execute("INSERT INTO rec_interaction (person, kind, title) VALUES ($1, 'event', '校庆')", b)
     # b also has a master's record (moves) next to the identical bachelor's record (dropped)
-    await service.add_education(SYSTEM, b, {"degree": "31", "college": await org("CS"), "major": "软件工程",
+    await api.add_education(SYSTEM, b, {"degree": "31", "college": await org("CS"), "major": "软件工程",
                                             "entry_year": 2012, "grad_year": 2015})
     return tag
 
 
 async def test_smart_merge_preselects_non_empty_and_recent(db):
     a, b = await duplicate_pair()
-    await service.update_person(SYSTEM, b, {"phone": "13900000003"})  # b's phone changed after a's
+    await api.update_person(SYSTEM, b, {"phone": "13900000003"})  # b's phone changed after a's
     plan = await merge.plan(SYSTEM, a, b)
     picks = {f.code: f.take_other for f in plan.differing}
     assert picks["email"] is True  # a has none
@@ -51,12 +52,12 @@ async def test_merge_moves_sections_and_rolls_back_exactly(db):
     assert await db.fetchval("SELECT count(*) FROM rec_contact_log WHERE person = $1", a) == 1
     assert await db.fetchval("SELECT count(*) FROM rec_interaction WHERE person = $1", a) == 1
     assert await db.fetchval("SELECT kind FROM rec_batch WHERE id = $1", batch) == "merge"
-    with pytest.raises(service.NotFound):
-        await service.get_raw(SYSTEM, b)  # merged records leave the lists
+    with pytest.raises(api.NotFound):
+        await api.get_raw(SYSTEM, b)  # merged records leave the lists
 
     await rollback.rollback_batch(SYSTEM, batch)
     assert not diff(before, await snapshot())
-    assert (await service.get_raw(SYSTEM, b))["status"] == "active"
+    assert (await api.get_raw(SYSTEM, b))["status"] == "active"
 
 
 async def test_merge_moves_the_login_account_and_rollback_relinks_it(db):

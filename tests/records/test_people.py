@@ -282,17 +282,17 @@ async def test_college_and_year_list_newest_first_under_a_newer_cohort(as_user, 
     """A cohort import puts many newer non-matching alumni on top; the college + entry year list still pages
     through exactly its matches, newest first, each person once (also with two matching education rows)."""
     from app.core.audit import SYSTEM
-    from app.records import service
+    from app.records import api
 
     client = await as_user("admin")
     cs = await _org(db, "CS")
     year = await db.fetchval("SELECT y FROM generate_series(1950, 1999) y WHERE NOT EXISTS (SELECT 1 FROM"
                              " rec_education WHERE college = $1 AND entry_year = y) LIMIT 1", cs)  # ours alone
-    matching = [await service.create_person(SYSTEM, {"name": f"排序测试{i}", "org": cs},
+    matching = [await api.create_person(SYSTEM, {"name": f"排序测试{i}", "org": cs},
                                             [{"college": cs, "entry_year": year}]) for i in range(25)]
-    await service.add_education(SYSTEM, matching[3], {"college": cs, "entry_year": year, "major": "第二学位"})
+    await api.add_education(SYSTEM, matching[3], {"college": cs, "entry_year": year, "major": "第二学位"})
     for i in range(40):
-        await service.create_person(SYSTEM, {"name": f"新届{i}", "org": cs}, [{"college": cs, "entry_year": 2024}])
+        await api.create_person(SYSTEM, {"name": f"新届{i}", "org": cs}, [{"college": cs, "entry_year": 2024}])
     expected = sorted(matching, reverse=True)
 
     def listed(page: str) -> list[int]:

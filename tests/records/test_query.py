@@ -9,7 +9,8 @@ import pytest
 from app.core.audit import SYSTEM
 from app.core.forms import Invalid
 from app.core.pagination import PageRequest
-from app.records import query, service
+from app.records import query
+from app.records import api
 from tests.helpers import csrf_from
 
 pytestmark = pytest.mark.req("REC-05")
@@ -43,7 +44,7 @@ async def make_people(db) -> dict[str, int]:
         "D": ({"name": "丁测四", "gender": "2", "employer": "QT-Delta", "org": em, "birthday": date(1990, 5, 1),
                "custom": {"hobby": "象棋"}}, []),
     }
-    return {k: await service.create_person(SYSTEM, data, edus) for k, (data, edus) in people.items()}
+    return {k: await api.create_person(SYSTEM, data, edus) for k, (data, edus) in people.items()}
 
 
 async def names(tree: dict, actor=SYSTEM) -> set[str]:

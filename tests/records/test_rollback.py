@@ -6,8 +6,9 @@ import pytest
 
 from app.core.audit import SYSTEM, Actor
 from app.core.forms import Conflict
-from app.records import batch_update, changes, merge, rollback, service
-from app.records.service import PersonFilters
+from app.records import batch_update, changes, merge, rollback
+from app.records import api
+from app.records.api import PersonFilters
 from tests.helpers import csrf_from, post_form
 from tests.records.merge_helpers import diff, duplicate_pair, org, person, snapshot
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.req("REC-16")
 async def test_roll_back_one_field_change(db):
     pid = await person("回滚甲", employer="旧公司")
     before = await snapshot()
-    await service.update_person(SYSTEM, pid, {"employer": "新公司", "name": "回滚乙"})
+    await api.update_person(SYSTEM, pid, {"employer": "新公司", "name": "回滚乙"})
     change_id = await db.fetchval("SELECT id FROM rec_change WHERE person = $1 AND field = 'employer'", pid)
     await rollback.rollback_change(SYSTEM, change_id)
     row = await db.fetchrow("SELECT name, employer FROM rec_person WHERE id = $1", pid)
@@ -34,9 +35,9 @@ async def test_roll_back_one_field_change(db):
 
 async def test_later_change_on_same_field_blocks_rollback(db):
     pid = await person("冲突甲", employer="A")
-    await service.update_person(SYSTEM, pid, {"employer": "B"})
+    await api.update_person(SYSTEM, pid, {"employer": "B"})
     first = await db.fetchval("SELECT max(id) FROM rec_change WHERE person = $1 AND field = 'employer'", pid)
-    await service.update_person(SYSTEM, pid, {"employer": "C"})
+    await api.update_person(SYSTEM, pid, {"employer": "C"})
     second = await db.fetchval("SELECT max(id) FROM rec_change WHERE person = $1 AND field = 'employer'", pid)
     with pytest.raises(rollback.RollbackConflict) as err:
         await rollback.rollback_change(SYSTEM, first)
@@ -54,13 +55,13 @@ async def test_later_change_on_same_field_blocks_rollback(db):
 async def test_roll_back_a_batch_that_created_and_edited(db):
     before = await snapshot()
     batch = await changes.open_batch(SYSTEM, "import", "test import")
-    new_id = await service.create_person(SYSTEM, {"name": "导入人", "birthday": date(1991, 1, 2)},
+    new_id = await api.create_person(SYSTEM, {"name": "导入人", "birthday": date(1991, 1, 2)},
                                          [{"degree": "21", "entry_year": 2009}], method="import", batch=batch)
     existing = before["rec_person"][0]["id"]
-    await service.update_person(SYSTEM, existing, {"job_title": "导入职务", "custom": {"hobby": "围棋"}},
+    await api.update_person(SYSTEM, existing, {"job_title": "导入职务", "custom": {"hobby": "围棋"}},
                                 method="import", batch=batch)
     edu = await db.fetchval("SELECT id FROM rec_education WHERE person = $1", existing)
-    await service.update_education(SYSTEM, existing, edu, {"major": "导入专业"}, method="import", batch=batch)
+    await api.update_education(SYSTEM, existing, edu, {"major": "导入专业"}, method="import", batch=batch)
     rb = await rollback.rollback_batch(SYSTEM, batch)
     assert not diff(before, await snapshot())
     assert await db.fetchval("SELECT count(*) FROM rec_person WHERE id = $1", new_id) == 0
@@ -75,8 +76,8 @@ async def test_roll_back_a_batch_that_created_and_edited(db):
 
 async def test_batch_blocked_by_later_edit_of_a_created_person(db):
     batch = await changes.open_batch(SYSTEM, "import", "test import")
-    new_id = await service.create_person(SYSTEM, {"name": "后改人"}, method="import", batch=batch)
-    await service.update_person(SYSTEM, new_id, {"employer": "手工"})
+    new_id = await api.create_person(SYSTEM, {"name": "后改人"}, method="import", batch=batch)
+    await api.update_person(SYSTEM, new_id, {"employer": "手工"})
     with pytest.raises(rollback.RollbackConflict):
         await rollback.rollback_batch(SYSTEM, batch)
     assert await db.fetchval("SELECT count(*) FROM rec_person WHERE id = $1", new_id) == 1
@@ -84,7 +85,7 @@ async def test_batch_blocked_by_later_edit_of_a_created_person(db):
 
 async def test_update_log_pages_and_rollback_over_http(db, as_user):
     pid = await person("日志人", employer="甲公司")
-    await service.update_person(SYSTEM, pid, {"employer": "乙公司"})
+    await api.update_person(SYSTEM, pid, {"employer": "乙公司"})
     change_id = await db.fetchval("SELECT id FROM rec_change WHERE person = $1 AND field = 'employer'", pid)
     client = await as_user("cs_admin")
     assert (await client.get("/admin/records/changes")).status_code == 403  # HQ only
@@ -106,8 +107,8 @@ async def test_update_log_pages_and_rollback_over_http(db, as_user):
 
 async def test_batch_rollback_conflict_is_shown(db, as_user):
     batch = await changes.open_batch(SYSTEM, "import", "冲突导入")
-    new_id = await service.create_person(SYSTEM, {"name": "冲突导入人"}, method="import", batch=batch)
-    await service.update_person(SYSTEM, new_id, {"employer": "手工改"})
+    new_id = await api.create_person(SYSTEM, {"name": "冲突导入人"}, method="import", batch=batch)
+    await api.update_person(SYSTEM, new_id, {"employer": "手工改"})
     client = await as_user("hq")
     confirm = await client.get(f"/admin/records/changes/batches/{batch}/rollback")
     response = await client.post(f"/admin/records/changes/batches/{batch}/rollback",
@@ -195,13 +196,13 @@ async def test_partial_rollback_keeps_the_stamp_of_changes_still_in_effect(db):
     pid = await person("戳甲", employer="甲", phone="13966660000")
     stamps = await _age_stamps(db, "hq")
     first, second = await _actor(db, "cs_admin"), await _actor(db, "em_admin")
-    await service.update_person(first, pid, {"employer": "乙", "job_title": "经理"})  # one write, two fields
+    await api.update_person(first, pid, {"employer": "乙", "job_title": "经理"})  # one write, two fields
     after_first = (await _stamps(db))["rec_person"][pid]
     employer = await db.fetchval("SELECT id FROM rec_change WHERE person = $1 AND field = 'employer'", pid)
     title = await db.fetchval("SELECT id FROM rec_change WHERE person = $1 AND field = 'job_title'", pid)
     await rollback.rollback_change(SYSTEM, employer)
     assert (await _stamps(db))["rec_person"][pid] == after_first  # the job title change still stands
-    await service.update_person(second, pid, {"phone": "13966660001"})
+    await api.update_person(second, pid, {"phone": "13966660001"})
     after_second = (await _stamps(db))["rec_person"][pid]
     await rollback.rollback_change(SYSTEM, title)
     assert (await _stamps(db))["rec_person"][pid] == after_second  # a later change still stands
@@ -212,7 +213,7 @@ async def test_partial_rollback_keeps_the_stamp_of_changes_still_in_effect(db):
 
 async def test_merge_and_deleted_row_rollback_restore_stamps(db):
     a, b = await duplicate_pair()
-    await service.add_contact(SYSTEM, b, "phone", "乙的联络")
+    await api.add_contact(SYSTEM, b, "phone", "乙的联络")
     stamps = await _age_stamps(db, "hq")
     editor = await _actor(db, "cs_admin")
     batch = await merge.merge(editor, a, b, ["email", "phone"])
@@ -221,7 +222,7 @@ async def test_merge_and_deleted_row_rollback_restore_stamps(db):
     assert await _stamps(db) == stamps
     # a deleted education record comes back with its own created/updated stamps
     edu = await db.fetchrow("SELECT * FROM rec_education WHERE person = $1", a)
-    await service.delete_education(editor, a, edu["id"])
+    await api.delete_education(editor, a, edu["id"])
     change = await db.fetchval("SELECT max(id) FROM rec_change WHERE person = $1 AND section = 'education'", a)
     await rollback.rollback_change(SYSTEM, change)
     assert await db.fetchrow("SELECT * FROM rec_education WHERE id = $1", edu["id"]) == edu

@@ -7,7 +7,8 @@ from openpyxl import load_workbook
 
 from app.core.audit import SYSTEM, Actor
 from app.core.permissions import Scope
-from app.records import service, stats
+from app.records import stats
+from app.records import api
 
 pytestmark = pytest.mark.req("REC-17")
 
@@ -57,9 +58,9 @@ async def test_numbers_follow_scope_and_clearance(db):
     assert set(_chart(before_cs, "college")) == {str(cs)}  # demo CS records studied in CS only
 
     em = await db.fetchval("SELECT id FROM org_node WHERE code = 'EM'")
-    await service.create_person(SYSTEM, {"name": "统计甲", "org": em, "gender": "1"})
-    await service.create_person(SYSTEM, {"name": "统计乙", "org": cs, "gender": "2", "secrecy": 3})  # above clearance
-    await service.create_person(SYSTEM, {"name": "统计丙", "org": cs, "gender": "2", "region": "310101"})
+    await api.create_person(SYSTEM, {"name": "统计甲", "org": em, "gender": "1"})
+    await api.create_person(SYSTEM, {"name": "统计乙", "org": cs, "gender": "2", "secrecy": 3})  # above clearance
+    await api.create_person(SYSTEM, {"name": "统计丙", "org": cs, "gender": "2", "region": "310101"})
     after_cs, after_all = await stats.overview(cs_actor), await stats.overview(SYSTEM)
     assert after_cs["totals"]["all"] == before_cs["totals"]["all"] + 1
     assert after_all["totals"]["all"] == before_all["totals"]["all"] + 3

@@ -7,7 +7,8 @@ import pytest
 
 from app.core import jobs
 from app.core.audit import SYSTEM
-from app.records import query, saved_queries, service, tags
+from app.records import query, saved_queries, tags
+from app.records import api
 from tests.helpers import csrf_from
 from tests.records.test_query import c, make_people, org
 
@@ -150,8 +151,8 @@ async def test_smart_tag_recompute_adds_and_removes_members(db, as_user):
 
     # data changes: B moves out of the query, D gains a matching education record
     b_edu = await db.fetchval("SELECT id FROM rec_education WHERE person = $1", people["B"])
-    await service.update_education(SYSTEM, people["B"], b_edu, {"entry_year": 2015})
-    await service.add_education(SYSTEM, people["D"], {"college": cs, "entry_year": 2010})
+    await api.update_education(SYSTEM, people["B"], b_edu, {"entry_year": 2015})
+    await api.add_education(SYSTEM, people["D"], {"college": cs, "entry_year": 2010})
     assert await members() == {people["A"], people["B"]}  # not yet recomputed
 
     # on demand from the tag page: a job, then its status page

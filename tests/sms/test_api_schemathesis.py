@@ -9,7 +9,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from app.sms import apikeys, openapi
+from app.sms import apikeys
+from app.sms.routes.api import openapi
 from app.sms.demo import EXAMPLE_ACCOUNT
 from tests.helpers import WebProcess
 

@@ -2,8 +2,9 @@
 encoding, balances and alerts show translated labels, never the raw codes the database keeps."""
 import pytest
 
-from app.sms import alerts, labels, openapi
-from app.sms.console_routes import BATCH_STATUSES
+from app.sms import alerts, labels
+from app.sms.routes.api import openapi
+from app.sms.routes.admin.console import BATCH_STATUSES
 from tests.sms.console_helpers import hq_account, make_batch
 
 

@@ -3,7 +3,8 @@ body) and examples, and every example, sent as written with a key of the demo ac
 works against the seeded database and answers what the document shows."""
 import pytest
 
-from app.sms import apikeys, openapi, webhook_targets
+from app.sms import apikeys, webhook_targets
+from app.sms.routes.api import openapi
 from app.sms.demo import EXAMPLE_ACCOUNT
 from tests.sms.test_api import API
 

@@ -56,9 +56,9 @@ NAME = "隐私测试"
 
 
 async def person(db, admin: Actor, secrecy: int = 0, **values) -> int:
-    from app.records import service
+    from app.records import api
 
-    return await service.create_person(admin, {"name": NAME, "kind": "alumni", "phone": PHONE, "email": EMAIL,
+    return await api.create_person(admin, {"name": NAME, "kind": "alumni", "phone": PHONE, "email": EMAIL,
                                                "id_number": ID_NUMBER, "org": await org(db, "CS"),
                                                "secrecy": secrecy, **values})
 
@@ -66,11 +66,11 @@ async def person(db, admin: Actor, secrecy: int = 0, **values) -> int:
 @pytest.mark.req("SUP-14")
 @pytest.mark.req("SUP-16")
 async def test_record_entries_are_masked_as_on_the_record_pages(as_user, db):
-    from app.records import service
+    from app.records import api
 
     admin = await actor_of(db, "admin")
     pid = await person(db, admin)
-    await service.update_person(admin, pid, {"phone": NEW_PHONE, "email": NEW_EMAIL, "id_number": NEW_ID})
+    await api.update_person(admin, pid, {"phone": NEW_PHONE, "email": NEW_EMAIL, "id_number": NEW_ID})
     created, updated = await entry_of(db, "rec_person", pid, "create"), await entry_of(db, "rec_person", pid, "update")
     clear = (PHONE, NEW_PHONE, EMAIL, NEW_EMAIL, ID_NUMBER, NEW_ID)
     masked = [mask(kind, v) for kind, v in (("phone", PHONE), ("phone", NEW_PHONE), ("email", EMAIL),
@@ -110,12 +110,13 @@ async def test_record_entries_are_masked_as_on_the_record_pages(as_user, db):
 @pytest.mark.req("SUP-14")
 @pytest.mark.req("REC-03")
 async def test_entries_about_records_the_viewer_cannot_open_are_hidden(as_user, db):
-    from app.records import service, work
+    from app.records import work
+    from app.records import api
 
     admin = await actor_of(db, "admin")
     secret = await person(db, admin, secrecy=2, name="密级二人")  # cs_admin's clearance is 1, the auditor's 0
     public = await person(db, admin, name="公开校友")
-    await service.update_person(admin, secret, {"phone": NEW_PHONE})
+    await api.update_person(admin, secret, {"phone": NEW_PHONE})
     entries = {}
     for pid in (secret, public):
         work_id = await work.add_work(admin, pid, {"employer": f"单位{pid}", "job_title": "工程师"})
@@ -199,7 +200,7 @@ async def test_buyer_address_entries_hide_the_street(as_user, db):
 @pytest.mark.req("SUP-14")
 @pytest.mark.req("SUP-03")
 async def test_points_entries_follow_the_members_scope(as_user, db):
-    from app.points import service as points
+    from app.points import api as points
 
     member = await db.fetchrow("SELECT u.id, u.name, u.org, u.kind, u.email, u.phone FROM app_user u JOIN org_node o"
                                " ON o.id = u.org WHERE o.code = 'CS' AND u.kind = 'alumni' ORDER BY u.id LIMIT 1")

@@ -91,10 +91,10 @@ async def test_password_reset_mail_link_and_refusals(client, db, smtp_sink):
 
 @pytest.mark.req("SUP-02")
 async def test_expired_reset_link_is_refused_with_clear_message(client, monkeypatch):
-    from app.support import user_service
+    from app.support import users
 
-    found = await user_service.reset_token_for("hq@tongchuang.local")
-    monkeypatch.setattr(user_service, "RESET_MAX_AGE", -1)
+    found = await users.reset_token_for("hq@tongchuang.local")
+    monkeypatch.setattr(users, "RESET_MAX_AGE", -1)
     page = await client.get(f"/password/reset/{found[1]}")
     assert page.status_code == 400 and ("expired" in page.text or "过期" in page.text)
 

@@ -6,7 +6,7 @@ import pytest
 from app.core import dictionary, i18n
 from app.core.audit import SYSTEM
 from app.core.forms import Invalid
-from app.support import dictionary_service
+from app.support import dictionary as dictionary_service
 from tests.helpers import csrf_from, post_form
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from app.config import get_settings
 from app.core import notify
-from app.support import mailbox_routes
+from app.support.routes.admin import mailbox
 from tests.helpers import post_form
 
 
@@ -45,7 +45,7 @@ async def test_only_superusers_and_only_in_dev(as_user, client, monkeypatch):
     await post_form(hq, "/admin", "/logout", {})
     assert (await client.get("/admin/dev/mailbox")).status_code == 303  # anonymous: log in first
     production = dataclasses.replace(get_settings(), dev=False)
-    monkeypatch.setattr(mailbox_routes, "get_settings", lambda: production)
+    monkeypatch.setattr(mailbox, "get_settings", lambda: production)
     admin = await as_user("admin")
     assert (await admin.get("/admin/dev/mailbox")).status_code == 404
     assert (await admin.get("/admin/dev/mailbox/1")).status_code == 404

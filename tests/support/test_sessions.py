@@ -91,12 +91,12 @@ async def test_a_role_change_applies_in_the_other_process_at_once(as_user, clien
     cookie = await _session_cookie(as_user, "auditor")
     assert await _status_there(second_process, cookie, "/admin/audit") == 200
     from app.core.audit import SYSTEM
-    from app.support import role_service
+    from app.support import roles
 
     role_id = await db.fetchval("SELECT r.id FROM role r JOIN user_role ur ON ur.role = r.id JOIN app_user u "
                                 "ON u.id = ur.\"user\" WHERE u.username = 'auditor' LIMIT 1")
-    role = await role_service.get_role(role_id)
-    await role_service.save_role(SYSTEM, role_id, code=role["code"], name=role["name"], description="",
+    role = await roles.get_role(role_id)
+    await roles.save_role(SYSTEM, role_id, code=role["code"], name=role["name"], description="",
                                  permissions=["sup.admin"], data_scope=role["data_scope"], scope_org=role["scope_org"])
     assert await _seconds_until_refused(second_process, cookie, "/admin/audit", refused=(403,)) < 1.0
     assert await _status_there(second_process, cookie, "/admin") == 200  # still logged in

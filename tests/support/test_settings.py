@@ -4,7 +4,7 @@ import json
 import pytest
 
 from app.core import settings_store
-from app.support import settings_service
+from app.support import site_settings
 from tests.helpers import post_form
 
 SECRET = "Sm7p-Pa55word-x9Q2"
@@ -12,7 +12,7 @@ SECRET = "Sm7p-Pa55word-x9Q2"
 
 async def current_form() -> dict:
     """What a browser would submit unchanged: every non-secret value as shown, secrets empty."""
-    data, _hints = await settings_service.form_state()
+    data, _hints = await site_settings.form_state()
     return {k: "" if v is None else str(v) for k, v in data.items()}
 
 

@@ -39,12 +39,12 @@ async def test_counts_are_cached_per_user_and_refreshed_by_the_writes_that_chang
 @pytest.mark.req("SUP-04")
 async def test_a_menu_edit_reaches_the_cached_menus(as_user, db):
     from app.core.audit import SYSTEM
-    from app.support import menu_service
+    from app.support import menus
 
     client = await as_user("admin")
     assert "Accounts of the office" not in (await client.get("/admin/profile")).text  # menu now cached
     entry = await db.fetchrow("SELECT * FROM menu WHERE url = '/admin/users'")
-    await menu_service.update(SYSTEM, entry["id"], title="Accounts of the office", url=entry["url"], icon=entry["icon"],
+    await menus.update(SYSTEM, entry["id"], title="Accounts of the office", url=entry["url"], icon=entry["icon"],
                               permission=entry["permission"], sort=entry["sort"], enabled=True,
                               parent_id=entry["parent"])
     assert "Accounts of the office" in (await client.get("/admin/profile")).text

@@ -167,7 +167,7 @@ async def test_crash_mid_commit_then_resume_imports_every_row_once(as_user, engl
         return await real_create(actor, values)
 
     monkeypatch.setattr(USERS, "create", dies_on_the_seventh)
-    monkeypatch.setattr(imports, "CHUNK", 4)
+    monkeypatch.setattr(imports.batches, "CHUNK", 4)
     await commit(client, batch_id)
     assert await db.fetchval("SELECT count(*) FROM app_user WHERE username LIKE 'bulk%'") == 6
     running = await client.get(f"/admin/imports/batch/{batch_id}")
