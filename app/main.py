@@ -7,9 +7,9 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import ResponseHeader
 from litestar.middleware import DefineMiddleware
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 
 from app import modules
 from app.config import ROOT, get_settings

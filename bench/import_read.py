@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from openpyxl import Workbook, load_workbook  # noqa: E402
+from openpyxl import Workbook, load_workbook
 
-from app.core import import_files, import_xlsx  # noqa: E402
+from app.core import import_files, import_xlsx
 
 
 def sheet(rows: int, columns: int) -> bytes:

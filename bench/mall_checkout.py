@@ -206,7 +206,7 @@ def main() -> int:
         if not args.keep_db:
             try:
                 asyncio.run(wb._admin(pg_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-            except Exception as exc:  # noqa: BLE001 - cleanup reports, never hides the real error
+            except Exception as exc:
                 log(f"could not drop {DB_NAME}: {exc}")
 
 

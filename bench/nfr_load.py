@@ -30,9 +30,8 @@ import random
 import signal
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -173,7 +172,7 @@ class OpenLoop:
         try:
             conn = await self._acquire()
             status = await asyncio.wait_for(conn.get(self.host, path, cookie), 30)
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError):
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
             if conn is not None:
                 conn.writer.close()
             conn, status = None, 0
@@ -267,7 +266,7 @@ def prepare(pg_url: str, db_url: str, args) -> dict:
     if args.reuse_db:
         try:
             have = asyncio.run(wb._query(db_url, "SELECT count(*) AS n FROM rec_person"))[0]["n"]
-        except Exception:  # noqa: BLE001 - no such database yet
+        except Exception:
             have = 0
     if have >= args.people:
         log(f"reusing {DB_NAME} with {have:,} alumni")
@@ -295,7 +294,7 @@ def main(argv=None) -> int:
     pg_url = wb.server_url()
     db_url = wb.with_db(pg_url, DB_NAME)
     servers: list = []
-    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         data = prepare(pg_url, db_url, args)
         if args.prepare_only:

@@ -25,7 +25,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -238,7 +238,7 @@ def main(argv=None) -> int:
     wb.DB_NAME = DB_NAME  # the shared helpers (backend_pids …) look at this name
     levels = [int(c) for c in args.connections.split(",") if c.strip()]
     wrk = wb.ensure_wrk()
-    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     pg_url = wb.server_url()
     db_url = wb.with_db(pg_url, DB_NAME)
     servers: list = []
@@ -306,7 +306,7 @@ def main(argv=None) -> int:
                                    args.timeout)
                     r = wb.run_wrk(wrk, server.base + path, target_cookie, args.duration, level, args.threads,
                                    args.timeout)
-                except Exception as exc:  # noqa: BLE001 - one overloaded target must not lose the others
+                except Exception as exc:
                     notes.append(f"{label.split()[0]} @ {level}: no figures ({type(exc).__name__}: {str(exc)[:120]})")
                     time.sleep(args.timeout)  # let the server drain the backlog of timed-out requests
                     continue
@@ -352,7 +352,7 @@ def main(argv=None) -> int:
             try:
                 asyncio.run(wb._admin(pg_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
                 log(f"dropped {DB_NAME}")
-            except Exception as exc:  # noqa: BLE001 - cleanup reports, never hides the real error
+            except Exception as exc:
                 log(f"could not drop {DB_NAME}: {exc}")
     return exit_code
 

@@ -32,7 +32,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -136,7 +136,7 @@ def drop_database(pg_url: str) -> None:
     try:
         asyncio.run(_admin(pg_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
         log(f"dropped {DB_NAME}")
-    except Exception as exc:  # noqa: BLE001 - cleanup reports, never hides the real error
+    except Exception as exc:
         log(f"could not drop {DB_NAME}: {exc}")
 
 
@@ -319,7 +319,7 @@ def backend_pids(pg_url: str) -> list[int]:
 class CpuMeter:
     """CPU seconds used between start() and stop() by the server under test, its database backends and wrk."""
 
-    def __init__(self, server: "Server", pg_url: str):
+    def __init__(self, server: Server, pg_url: str):
         self.server, self.pg_url = server, pg_url
 
     def start(self) -> None:
@@ -347,7 +347,7 @@ def pg_log_path() -> Path | None:
         return None  # not our server: we do not know where its log is
     from app.core import pg_embedded
 
-    path = pg_embedded._pg_data_dir() / "server.log"  # noqa: SLF001 - the log pg_ctl -l writes
+    path = pg_embedded._pg_data_dir() / "server.log"
     return path if path.exists() else None
 
 
@@ -490,7 +490,7 @@ def main(argv=None) -> int:
     sys.path.insert(0, str(ROOT))
     signal.signal(signal.SIGTERM, _interrupt)  # `kill PID` cleans up like Ctrl-C
     wrk = ensure_wrk()
-    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     load_before = list(os.getloadavg())
     if load_before[0] > 0.5 * (os.cpu_count() or 1):
         log(f"warning: the machine is busy before the run (load average {load_before[0]:.2f} on {os.cpu_count()} "
@@ -556,7 +556,7 @@ def main(argv=None) -> int:
             try:
                 traces = trace_sql(pg_url, db_url, args.workers,
                                    [(k, p, c) for k, _, s, p, c in TARGETS if s == "product"], cookie)
-            except Exception as exc:  # noqa: BLE001 - the trace is a bonus: never lose the figures
+            except Exception as exc:
                 log(f"SQL trace failed: {exc}")
             print_traces(traces)
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -62,7 +62,7 @@ async def page(request, browser, live_server, db):
         name = request.node.nodeid.replace("/", "_").replace(":", "_").replace("[", "_").replace("]", "")
         try:
             await pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        except Exception:  # noqa: BLE001 - a screenshot is best effort
+        except Exception:
             pass
     await context.close()
 

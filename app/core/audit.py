@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 from app.core import db
 from app.core.permissions import CurrentUser, Scope
@@ -21,7 +22,7 @@ class Actor:
     is_superuser: bool = False
 
     @classmethod
-    def of(cls, user: CurrentUser, ip: str = "") -> "Actor":
+    def of(cls, user: CurrentUser, ip: str = "") -> Actor:
         return cls(user.id, user.username, ip, user.scope, user.perms, user.is_superuser)
 
     def can(self, perm: str) -> bool:

@@ -2,7 +2,7 @@
 login security (SUP-12)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from user_agents import parse as parse_ua
 
@@ -45,7 +45,7 @@ class LoginRefused(Exception):
     def minutes_left(self) -> int:
         if self.until is None:
             return 0
-        return max(1, int((self.until - datetime.now(timezone.utc)).total_seconds() // 60) + 1)
+        return max(1, int((self.until - datetime.now(UTC)).total_seconds() // 60) + 1)
 
 
 async def _blocked_until(ip: str, username: str) -> datetime | None:
@@ -66,7 +66,7 @@ async def _block_if_over_limit(ip: str, username: str) -> datetime | None:
     holds one valid account must not reset the count of the address it guesses from."""
     window = int(await settings_store.get("login.window_minutes"))
     minutes = int(await settings_store.get("login.block_minutes"))
-    until = datetime.now(timezone.utc) + timedelta(minutes=minutes)
+    until = datetime.now(UTC) + timedelta(minutes=minutes)
     blocked = None
     user_count = await db.fetchval(
         "SELECT count(*) FROM login_log WHERE lower(username) = $1 AND NOT success"

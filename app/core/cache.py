@@ -7,7 +7,8 @@ import asyncio
 import logging
 import os
 import time
-from typing import Any, Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
 
 log = logging.getLogger(__name__)
 _values: dict[Hashable, tuple[float, Any]] = {}
@@ -69,7 +70,7 @@ async def _compute(key: Hashable, ttl: float, compute: Callable[[], Awaitable[An
 async def _refresh(key: Hashable, ttl: float, compute: Callable[[], Awaitable[Any]], future: asyncio.Future) -> None:
     try:
         await _compute(key, ttl, compute, future)
-    except Exception:  # noqa: BLE001 - the stale value stays; the next reader tries again
+    except Exception:
         log.warning("background refresh of %r failed", key, exc_info=True)
 
 

@@ -3,8 +3,9 @@ hundreds of cells. A column may bring its own `render(row)` (returning text or M
 need template markup set "custom": True and get the caller instead."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 from markupsafe import Markup, escape
 

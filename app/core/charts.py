@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 # Colour-blind-safe palette (Okabe–Ito), given as SVG presentation attributes so charts stay
 # coloured even when the stylesheet is missing (print, old engines).

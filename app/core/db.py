@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from typing import Any, Coroutine
+from collections.abc import Coroutine
+from typing import Any
 
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine

@@ -23,5 +23,5 @@ async def publish(event: str, **data: Any) -> None:
     for handler in list(_subscribers.get(event, ())):
         try:
             await handler(**data)
-        except Exception:  # noqa: BLE001 - a subscriber's failure is its own
+        except Exception:
             log.exception("event %s: subscriber %s failed", event, getattr(handler, "__qualname__", handler))

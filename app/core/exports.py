@@ -7,10 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain, islice
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Response

@@ -6,9 +6,10 @@ Services raise `Invalid(field, message)` for rules that need the database (uniqu
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from app.core.i18n import gettext as _
 

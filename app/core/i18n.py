@@ -48,19 +48,19 @@ def ngettext(singular: str, plural: str, n: int, **variables) -> str:
 _ = gettext
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark for extraction only"
+def N_(message: str) -> str:
     """Marks a msgid for extraction; translated later where it is shown (menus, permission labels)."""
     return message
 
 
-def lazy(message: str) -> "LazyString":
+def lazy(message: str) -> LazyString:
     return LazyString(message)
 
 
 class LazyString(str):
     """A msgid translated when shown (for labels defined at import time: permissions, menus)."""
 
-    def __str__(self) -> str:  # noqa: D105
+    def __str__(self) -> str:
         return gettext(str.__str__(self))
 
     def __html__(self) -> str:

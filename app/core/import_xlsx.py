@@ -431,7 +431,7 @@ def _openpyxl_rows(data: bytes) -> Iterator[tuple[list, list[int] | None]]:
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # noqa: BLE001 - any parse failure is the same message for the user
+    except Exception:
         raise not_a_workbook() from None
     try:
         for row in book.worksheets[0].iter_rows():

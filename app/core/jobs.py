@@ -13,15 +13,16 @@ import logging
 import os
 import socket
 import traceback
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from app.core import db
 
 log = logging.getLogger("tongchuang.jobs")
 LEASE_SECONDS = 30
-HANDLERS: dict[str, Callable[["JobContext"], Awaitable[Any]]] = {}
+HANDLERS: dict[str, Callable[[JobContext], Awaitable[Any]]] = {}
 NOTIFY_CHANNEL = "tc_jobs"
 
 
@@ -96,7 +97,7 @@ async def run_one(worker: str) -> bool:
     renew = asyncio.create_task(_keep_lease(job["id"], worker))
     try:
         result = await fn(ctx)
-    except Exception as exc:  # noqa: BLE001 - the job fails, the worker lives on
+    except Exception as exc:
         log.exception("job %s (%s) failed", job["id"], job["kind"])
         final = job["attempts"] >= job["max_attempts"]
         await db.execute(
@@ -147,7 +148,7 @@ async def enqueue_due_schedules() -> int:
             await enqueue(s["kind"], json.loads(s["payload"]) if isinstance(s["payload"], str) else s["payload"],
                           dedupe_key=f"schedule:{s['name']}:{slot.isoformat()}")
             next_run = slot + timedelta(seconds=s["interval_seconds"])
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             if next_run <= now:  # skip slots missed while no worker ran
                 next_run = now + timedelta(seconds=s["interval_seconds"])
             await db.execute("UPDATE job_schedule SET next_run_at = $2, last_run_at = now() WHERE id = $1",
@@ -177,7 +178,7 @@ async def worker_loop(stop: asyncio.Event | None = None, idle_seconds: float = 1
             wake.clear()
             try:
                 await asyncio.wait_for(wake.wait(), timeout=idle_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
     finally:
         await listener.close()

@@ -14,7 +14,7 @@ class StoreHandler:
     def __init__(self, dsn: str):
         self.dsn = dsn
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+    async def handle_DATA(self, server, session, envelope):
         msg = message_from_bytes(envelope.content, policy=policy.default)
         part = msg.get_body(preferencelist=("plain", "html"))
         body = part.get_content() if part is not None else ""

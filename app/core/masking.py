@@ -2,7 +2,7 @@
 revealing one value is a separate permission and is audited (see support.user_routes unmask)."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 MASKABLE = ("name", "phone", "email", "id_number")
 

@@ -28,7 +28,7 @@ class MenuNode:
     title: str
     url: str
     icon: str
-    children: list["MenuNode"] = field(default_factory=list)
+    children: list[MenuNode] = field(default_factory=list)
     active: bool = False
 
 

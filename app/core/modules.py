@@ -7,8 +7,9 @@ Activation happens once per process (web, worker, CLI, tests) before anything se
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from app.core import jobs, menus, permissions
 

@@ -8,8 +8,8 @@ provide the sender), so callers never change.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable, Iterable
 from email.message import EmailMessage
-from typing import Awaitable, Callable, Iterable
 
 import aiosmtplib
 from jinja2.sandbox import SandboxedEnvironment

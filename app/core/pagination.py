@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 PER_PAGE_CHOICES = (20, 50, 100)
 MAX_PAGE = 1_000_000  # deeper pages are empty anyway; keeps OFFSET far from integer overflow
@@ -54,7 +55,7 @@ class PageRequest:
         return (self.page - 1) * self.per_page
 
     @classmethod
-    def from_query(cls, params: Mapping[str, str], default_sort: str = "") -> "PageRequest":
+    def from_query(cls, params: Mapping[str, str], default_sort: str = "") -> PageRequest:
         def _int(name: str, default: int) -> int:
             try:
                 return int(params.get(name) or default)

@@ -51,7 +51,7 @@ class Scope:
 
     @classmethod
     def from_roles(cls, roles: list[dict], user_id: int, user_org: int | None, user_path: str | None,
-                   superuser: bool = False) -> "Scope":
+                   superuser: bool = False) -> Scope:
         if superuser or any(r["scope"] == "all" for r in roles):
             return cls(all=True, user_id=user_id)
         paths, orgs = set(), set()

@@ -20,9 +20,10 @@ import json
 import logging
 import os
 import time
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Awaitable, Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from itsdangerous import BadSignature
 
@@ -238,7 +239,7 @@ def clear() -> None:
 
 async def create(user_id: int, ip: str, ua: str) -> str:
     """A new session row and its signed cookie value."""
-    issued = datetime.now(timezone.utc)
+    issued = datetime.now(UTC)
     expires = issued + timedelta(seconds=absolute_seconds())
     row = await db.fetchrow('INSERT INTO web_session (token_hash, "user", ip, ua, expires_at, data) '
                             "VALUES ($1, $2, $3, $4, $5, '{}'::jsonb) RETURNING id", token_hash(new_token()),
@@ -333,7 +334,7 @@ async def start_listener() -> Listener:
     _listener.start()
     try:
         await asyncio.wait_for(_listener.connected.wait(), 10)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         log.warning("session listener not connected yet; cached sessions expire after %ss", STATE_TTL)
     return _listener
 

@@ -4,8 +4,9 @@ Every list page filters the same way (text contains, exact match, date range), s
 the SQL live here once. Values always travel as $n parameters, never in the SQL text."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from app.core.i18n import gettext as _
 
@@ -66,16 +67,16 @@ class Where:
         self.args.append(value)
         return f"${len(self.args)}"
 
-    def add(self, condition: str) -> "Where":
+    def add(self, condition: str) -> Where:
         self.parts.append(condition)
         return self
 
-    def equals(self, column: str, value: Any) -> "Where":
+    def equals(self, column: str, value: Any) -> Where:
         if value not in (None, ""):
             self.parts.append(f"{column} = {self.param(value)}")
         return self
 
-    def contains(self, columns: str | Iterable[str], value: str, prefix_only: bool = False) -> "Where":
+    def contains(self, columns: str | Iterable[str], value: str, prefix_only: bool = False) -> Where:
         """Case-insensitive text match on one column, or any of several."""
         if value:
             n = self.param(like_pattern(value, prefix_only))
@@ -83,7 +84,7 @@ class Where:
             self.parts.append("(" + " OR ".join(f"{c} ILIKE {n}" for c in cols) + ")")
         return self
 
-    def date_range(self, column: str, date_from: date | None, date_to: date | None) -> "Where":
+    def date_range(self, column: str, date_from: date | None, date_to: date | None) -> Where:
         """Inclusive of both days: `to` means up to the end of that day."""
         if date_from:
             self.parts.append(f"{column} >= {self.param(date_from)}::date")

@@ -1,7 +1,18 @@
 """Tables of the support core: org tree, users, roles, menus, audit, settings, dictionary, login
 security, todos, messages, jobs, imports. Business modules keep their own tables."""
-from piccolo.columns import (JSONB, Array, BigInt, Boolean, ForeignKey, Integer, OnDelete, SmallInt, Text,
-                             Timestamptz, Varchar)
+from piccolo.columns import (
+    JSONB,
+    Array,
+    BigInt,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 

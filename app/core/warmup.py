@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 WARMERS: list[Callable[[], Awaitable[object]]] = []
@@ -21,7 +21,7 @@ def register(fn: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[obje
 async def _run(fn) -> None:
     try:
         await fn()
-    except Exception:  # noqa: BLE001 - a warm-up that fails only means the first user waits
+    except Exception:
         log.warning("warm-up %s failed", getattr(fn, "__qualname__", fn), exc_info=True)
 
 

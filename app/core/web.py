@@ -102,7 +102,7 @@ def _pop_flash(request: Request) -> list[dict]:
         return []
     try:
         return unsign("flash", raw, max_age=600)
-    except Exception:  # noqa: BLE001 - a bad flash cookie is just dropped
+    except Exception:
         return []
 
 
@@ -205,7 +205,7 @@ def _error_page(request: Request, status: int, title: str, message: str) -> Resp
         html = environment().get_template("errors/error.html").render(
             request=request, user=request.scope.get("user"), flashes=[], title=title, message=message,
             site_name="同窗" if i18n.current_locale.get() == "zh_CN" else "Tongchuang")
-    except Exception:  # noqa: BLE001 - never fail while reporting a failure
+    except Exception:
         return Response(f"{status} {title}: {message}", status_code=status, media_type="text/plain; charset=utf-8")
     return Response(html, status_code=status, media_type="text/html")
 

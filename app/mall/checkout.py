@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from app.core import audit, db
 from app.core.audit import Actor
@@ -106,7 +106,7 @@ async def place_order(user_id: int, lines: list[Line], *, delivery: str, request
         raise Invalid("delivery", _("Choose express delivery or self pickup."))
     async with db.transaction():
         order_id = await db.fetchval("SELECT nextval(pg_get_serial_sequence('mall_order', 'id'))")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         no = f"M{now:%y%m%d}{order_id:06d}"
         # Claim the request key first: a concurrent double submit waits here and then finds it taken.
         # Stock is reserved last (see _reserve_stock); any refusal on the way rolls everything back.
@@ -202,7 +202,8 @@ def _json(value: dict) -> str:
 async def page(user_id: int, lines: list[Line], delivery: str = "", address_id: int | None = None,
                pickup_point_id: int | None = None) -> dict:
     """Everything the checkout page shows for the current choices (defaults filled in)."""
-    from app.mall import addresses, delivery as delivery_rules
+    from app.mall import addresses
+    from app.mall import delivery as delivery_rules
 
     book = await addresses.list_for(user_id)
     chosen = next((a for a in book if a["id"] == address_id), None) or (book[0] if book else None)

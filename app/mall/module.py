@@ -4,8 +4,6 @@ from app.core.i18n import N_
 from app.core.menus import MenuEntry
 from app.core.modules import Module, PermissionGroup
 
-
-
 MODULE = Module(
     name="mall",
     package="app.mall",

@@ -2,9 +2,9 @@
 org, in the SQL) and the order detail, which outside the scope is 404."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Mapping
 
 from app.core import db, sqlfilter
 from app.core.audit import Actor
@@ -25,7 +25,7 @@ class OrderFilters:
     errors: tuple = ()
 
     @classmethod
-    def from_query(cls, params: Mapping[str, str]) -> "OrderFilters":
+    def from_query(cls, params: Mapping[str, str]) -> OrderFilters:
         dates, errors = sqlfilter.dates(params, "date_from", "date_to")
         return cls(status=sqlfilter.choice(params, "status", orders.STATUSES),
                    no=sqlfilter.text(params, "no", 32), buyer=sqlfilter.text(params, "buyer", 64),

@@ -8,7 +8,7 @@ first two. Pickup orders skip shipping: verifying the pickup code moves them to 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.core import audit, db, notify, settings_store
@@ -109,7 +109,7 @@ async def mark_paid(order_id: int, provider_ref: str, actor: Actor = SYSTEM) -> 
         if paid:
             return await db.fetchrow("SELECT * FROM mall_order WHERE id = $1", order_id)
         row = await _transition(order_id, ("pending_payment",), "pending_shipment", actor, _("Paid"),
-                                {"paid_at": datetime.now(timezone.utc)})
+                                {"paid_at": datetime.now(UTC)})
         await db.execute("UPDATE mall_payment SET status = 'paid', paid_at = now(), provider_ref = $2,"
                          " updated_at = now() WHERE \"order\" = $1 AND method = 'cash'", order_id, provider_ref)
         return row
@@ -128,7 +128,7 @@ async def cancel(order_id: int, actor: Actor, reason: str, *, by_buyer: bool = F
         raise NotFound()  # nobody cancels someone else's order
     async with db.transaction():
         row = await _transition(order_id, allowed, "cancelled", actor, reason,
-                                {"cancelled_at": datetime.now(timezone.utc), "cancel_reason": reason[:200]})
+                                {"cancelled_at": datetime.now(UTC), "cancel_reason": reason[:200]})
         items = await db.fetch("SELECT sku, product, qty FROM mall_order_item WHERE \"order\" = $1 ORDER BY sku",
                                order_id)
         for item in items:
@@ -153,7 +153,7 @@ async def ship(order_id: int, actor: Actor, carrier: str, tracking_no: str) -> d
         raise Invalid("carrier", _("Enter the carrier."))
     if not tracking_no:
         raise Invalid("tracking_no", _("Enter the tracking number."))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     days = await setting("mall.auto_confirm_days")
     async with db.transaction():
         return await _transition(order_id, ("pending_shipment",), "pending_receipt", actor,
@@ -178,7 +178,7 @@ async def verify_pickup(code: str, actor: Actor) -> dict:
         raise Invalid("code", _("No pickup order has this code."))
     async with db.transaction():
         return await _transition(order["id"], ("pending_shipment", "pending_receipt"), "pending_review", actor,
-                                 _("Picked up"), {"received_at": datetime.now(timezone.utc)})
+                                 _("Picked up"), {"received_at": datetime.now(UTC)})
 
 
 async def confirm_receipt(order_id: int, actor: Actor, *, buyer_id: int | None = None, note: str = "") -> dict:
@@ -186,13 +186,13 @@ async def confirm_receipt(order_id: int, actor: Actor, *, buyer_id: int | None =
         if buyer_id is not None:
             await get_for_user(buyer_id, order_id)
         return await _transition(order_id, ("pending_receipt",), "pending_review", actor,
-                                 note or _("Receipt confirmed"), {"received_at": datetime.now(timezone.utc)})
+                                 note or _("Receipt confirmed"), {"received_at": datetime.now(UTC)})
 
 
 async def complete(order_id: int, actor: Actor, note: str = "") -> dict:
     async with db.transaction():
         return await _transition(order_id, ("pending_review",), "completed", actor, note or _("Completed"),
-                                 {"completed_at": datetime.now(timezone.utc)})
+                                 {"completed_at": datetime.now(UTC)})
 
 
 async def submit_review(buyer_id: int, order_id: int, item_id: int, stars: int, text: str, photos: list[str],
@@ -219,7 +219,7 @@ async def submit_review(buyer_id: int, order_id: int, item_id: int, stars: int, 
         if not await db.fetchval("SELECT count(*) FROM mall_order_item WHERE \"order\" = $1 AND NOT reviewed",
                                  order_id):
             await _transition(order_id, ("pending_review",), "completed", actor, _("Reviewed"),
-                              {"completed_at": datetime.now(timezone.utc)})
+                              {"completed_at": datetime.now(UTC)})
         return review_id
 
 

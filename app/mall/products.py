@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from app.core import audit, db, uploads
 from app.core.audit import Actor
@@ -38,7 +39,7 @@ class ProductFilters:
     low_stock: bool = False
 
     @classmethod
-    def from_query(cls, params: Mapping[str, str]) -> "ProductFilters":
+    def from_query(cls, params: Mapping[str, str]) -> ProductFilters:
         category = str(params.get("category") or "")
         return cls(int(category) if category.isdigit() else None,
                    params.get("status") if params.get("status") in STATUSES else "",

@@ -3,9 +3,9 @@ top products. Only orders inside the viewer's data scope (buyer's org, in the SQ
 and not cancelled (pending payment and cancelled orders are left out of sales figures)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Mapping
 
 from app.core import db
 from app.core.audit import Actor
@@ -21,7 +21,7 @@ class Period:
     by: str = "day"  # day / month
 
     @classmethod
-    def from_query(cls, params: Mapping[str, str], today: date | None = None) -> "Period":
+    def from_query(cls, params: Mapping[str, str], today: date | None = None) -> Period:
         today = today or date.today()
 
         def parse(name: str, default: date) -> date:

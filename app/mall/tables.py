@@ -2,8 +2,19 @@
 alumni address book and cart, orders with items, status events and payments, delivery configuration
 (shipping rules, pickup points) and reviews. CHECK constraints and list indexes live in the SQL
 migration next to the generated one."""
-from piccolo.columns import (JSONB, Array, BigInt, Boolean, ForeignKey, Integer, OnDelete, SmallInt, Text,
-                             Timestamptz, Varchar)
+from piccolo.columns import (
+    JSONB,
+    Array,
+    BigInt,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 

@@ -13,7 +13,8 @@ page; it is off until an admin turns it on (then points already past their valid
 hourly run)."""
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from app.core import audit, db, settings_store
 from app.core.audit import Actor

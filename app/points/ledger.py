@@ -3,16 +3,15 @@ kind, action, date range), paging and export; one user's balance, level and cons
 Rows are limited in SQL to users inside the viewer's data scope (the user's org node)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Mapping
 
 from app.core import db, sqlfilter
 from app.core.audit import Actor
 from app.core.i18n import lazy as L
 from app.core.pagination import Page, PageRequest
-from app.points import levels
-from app.points import api
+from app.points import api, levels
 
 KIND_LABELS = {"earn": L("Earned"), "spend": L("Spent"), "refund": L("Refunded"), "grant": L("Granted"),
                "deduct": L("Deducted"), "expire": L("Expired")}
@@ -34,7 +33,7 @@ class LedgerFilters:
     errors: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def from_query(cls, params: Mapping[str, str]) -> "LedgerFilters":
+    def from_query(cls, params: Mapping[str, str]) -> LedgerFilters:
         dates, errors = sqlfilter.dates(params, "from", "to")
         return cls(q=sqlfilter.text(params, "q"), user=sqlfilter.number(params, "user"),
                    kind=sqlfilter.choice(params, "kind", KIND_LABELS), action=sqlfilter.text(params, "action", 64),

@@ -90,7 +90,7 @@ class PersonFilters:
     is_key: bool = False
 
     @classmethod
-    def from_query(cls, params) -> "PersonFilters":
+    def from_query(cls, params) -> PersonFilters:
         return cls(q=sqlfilter.text(params, "q", 100), kind=sqlfilter.choice(params, "kind", ("alumni", "student", "staff")),
                    college=sqlfilter.number(params, "college"), entry_year=sqlfilter.number(params, "entry_year"),
                    org=sqlfilter.number(params, "org"), tag=sqlfilter.number(params, "tag"),

@@ -8,8 +8,7 @@ import re
 from app.core import audit
 from app.core.audit import ENTITY_ID, Actor
 from app.core.masking import MASKABLE, shown
-from app.records import change_log
-from app.records import api
+from app.records import api, change_log
 
 # Entries whose summary is the person's name when they are about one record (entity_id a single id).
 NAMED = ("rec_person", "rec_work", "rec_file", "rec_contact_log")

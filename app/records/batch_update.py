@@ -11,8 +11,7 @@ from app.core import audit, db, dictionary
 from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
-from app.records import changes, fields
-from app.records import api
+from app.records import api, changes, fields
 from app.records.api import PersonFilters, filter_where
 
 # Never set in bulk: identity values that must stay unique per person, and computed ones.

@@ -4,8 +4,8 @@ greets each active person with an account or an email once per year (rec_birthda
 from __future__ import annotations
 
 import calendar
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Awaitable, Callable
 
 from app.core import audit, db, notify, settings_store
 from app.core.audit import Actor

@@ -12,8 +12,7 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.masking import shown
 from app.core.pagination import Page, PageRequest
-from app.records import changes, fields, labels, person_forms
-from app.records import api
+from app.records import api, changes, fields, labels, person_forms
 
 BATCH_KINDS = ("manual", "import", "sync", "merge", "batch_update", "auto", "rollback")
 SORTS = {"at": "c.at", "id": "c.id"}

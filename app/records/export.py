@@ -8,7 +8,6 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-
 from urllib.parse import urlencode
 
 from app.core import audit, db, dictionary, exports, jobs
@@ -16,8 +15,7 @@ from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import PermissionDenied
-from app.records import fields, labels, tree
-from app.records import api
+from app.records import api, fields, labels, tree
 
 INLINE_LIMIT = 2000  # more rows than this: a background job writes the file
 CHUNK = 1000

@@ -4,7 +4,6 @@ enabled ones, so forms, detail, query, import and export pick them up without co
 from __future__ import annotations
 
 import functools
-
 import re
 
 from app.core import audit, db
@@ -12,8 +11,7 @@ from app.core.audit import Actor
 from app.core.forms import Field, Form, Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
-from app.records import fields
-from app.records import api
+from app.records import api, fields
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 # Names a custom field may not take: built-in fields and the columns of the person/education rows.

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.core import cache, db
-from app.core.i18n import current_locale, gettext as _, lazy as L
+from app.core.i18n import current_locale
+from app.core.i18n import gettext as _
+from app.core.i18n import lazy as L
 
 SECTIONS = {"basic": L("Basic"), "contact": L("Contact"), "education": L("Education"), "work": L("Work"),
             "key": L("Key alumni")}

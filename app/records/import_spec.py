@@ -22,8 +22,7 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.import_files import as_date, as_email, as_int, as_list, as_phone, as_text
 from app.core.imports import ImportColumn, ImportContext, ImportSpec, register
-from app.records import changes, dedupe, fields, rollback
-from app.records import api
+from app.records import api, changes, dedupe, fields, rollback
 
 EDUCATION = ("degree", "college", "major", "class_name", "entry_year", "grad_year", "student_no")
 SKIPPED = {"created_at"}  # catalogue fields that are not typed in

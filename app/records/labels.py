@@ -3,7 +3,8 @@ through app.core.dictionary, the update log's own code words (methods, batch kin
 gettext. A page never shows a raw code where a reader expects a name."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from app.core import dictionary
 from app.core.i18n import lazy as L

@@ -13,8 +13,7 @@ from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.masking import shown
-from app.records import changes, fields
-from app.records import api
+from app.records import api, changes, fields
 
 # Sections whose rows simply move to the survivor: (change-log section, table).
 MOVED = (("work", "rec_work"), ("contact", "rec_contact_log"), ("file", "rec_file"),

@@ -13,8 +13,7 @@ from app.core.forms import Invalid
 from app.core.i18n import current_locale
 from app.core.i18n import gettext as _
 from app.core.storage import storage
-from app.records import changes, fields, labels
-from app.records import api
+from app.records import api, changes, fields, labels
 
 # catalogue code → list sort key understood by api.SORTS
 SORT_KEYS = {"name": "name", "birthday": "birthday", "employer": "employer", "created_at": "created"}

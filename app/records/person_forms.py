@@ -11,9 +11,7 @@ from app.core import dictionary
 from app.core.audit import Actor
 from app.core.forms import Field, Form, Invalid
 from app.core.i18n import gettext as _
-from app.records import fields, people
-from app.records import phone_forms
-from app.records import api
+from app.records import api, fields, people, phone_forms
 from app.support import org_tree
 
 SECTION_ORDER = ("basic", "contact", "education", "work", "key")

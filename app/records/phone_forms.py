@@ -11,8 +11,7 @@ from app.core.audit import Actor
 from app.core.forms import Field, Form, Invalid
 from app.core.i18n import gettext as _
 from app.core.masking import shown
-from app.records import fields, labels
-from app.records import api
+from app.records import api, fields, labels
 
 # Which catalogue sections each phone edit page covers; person-level fields only.
 PAGES = {"basic": ("basic", "contact"), "work": ("work",)}

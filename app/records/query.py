@@ -28,8 +28,7 @@ from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import Page, PageRequest
-from app.records import fields
-from app.records import api
+from app.records import api, fields
 from app.records.fields import FieldSpec
 
 MAX_DEPTH = 4  # the root group is depth 1

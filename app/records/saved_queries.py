@@ -8,8 +8,7 @@ from app.core import audit, db
 from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
-from app.records import fields
-from app.records import api
+from app.records import api, fields
 from app.records.query import check, count_conditions, normalize
 
 

@@ -9,8 +9,7 @@ from app.core import db, dictionary
 from app.core.audit import Actor
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
-from app.records import fields
-from app.records import api
+from app.records import api, fields
 
 TOP = 20  # long tails (majors, industries) show their largest items
 

@@ -348,7 +348,7 @@ async def run_source(source_id: int, ctx: jobs.JobContext | None = None, user_id
         status, notes = "failed", [*notes, exc.message]
     except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         status, notes = "failed", [*notes, _("The source could not be read: %(error)s", error=str(exc)[:300])]
-    except Exception as exc:  # noqa: BLE001 - recorded in the log; the job itself does not retry a half run
+    except Exception as exc:
         status, notes = "failed", [*notes, str(exc)[:300]]
     await db.execute(
         "UPDATE rec_sync_log SET finished_at = now(), status = $2, created = $3, updated = $4, skipped = $5,"

@@ -1,7 +1,19 @@
 """Tables of the alumni data centre (REC): one person with many sections, custom fields, tags,
 saved queries, change log with batches (import, merge, batch update, sync) for rollback."""
-from piccolo.columns import (JSONB, Array, BigInt, Boolean, Date, ForeignKey, Integer, OnDelete, SmallInt, Text,
-                             Timestamptz, Varchar)
+from piccolo.columns import (
+    JSONB,
+    Array,
+    BigInt,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 

@@ -13,8 +13,7 @@ from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import Page, PageRequest
-from app.records import fields, query, saved_queries
-from app.records import api
+from app.records import api, fields, query, saved_queries
 
 COLORS = {"blue": L("Blue"), "green": L("Green"), "orange": L("Orange"), "red": L("Red"), "purple": L("Purple"),
           "gray": L("Gray")}

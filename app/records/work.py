@@ -9,8 +9,7 @@ from app.core import audit, db, dictionary
 from app.core.audit import Actor
 from app.core.forms import Field, Form, Invalid
 from app.core.i18n import gettext as _
-from app.records import changes
-from app.records import api
+from app.records import api, changes
 
 WORK_FIELDS = ("employer", "industry", "job_title", "region", "start_date", "end_date", "is_current")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.core import audit, db
 from app.core.audit import SYSTEM, Actor
@@ -83,7 +83,7 @@ async def verify(raw: str) -> ApiKey | None:
                             " JOIN sms_account a ON a.id = k.account WHERE k.key_hash = $1", _hash(raw))
     if row is None or row["status"] != "active" or row["account_status"] != "active":
         return None
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if row["expires_at"] is not None and row["expires_at"] <= now:
         return None
     if row["last_used_at"] is None or (now - row["last_used_at"]).total_seconds() > 60:

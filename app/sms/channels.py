@@ -9,8 +9,8 @@ import json
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 
 from app.adapters.sms_channels.base import MoMessage, Receipt, SmsChannel
 from app.adapters.sms_channels.factory import make_channel

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.adapters.sms_channels.encoding import MAX_CHARS, is_gsm7, segment_count
 from app.core import db
@@ -73,7 +73,7 @@ def parse_when(data: dict) -> datetime | None:
     except ValueError:
         raise Invalid("scheduled_at", _("Enter the date and time of the scheduled send.")) from None
     moment = moment.astimezone() if moment.tzinfo is None else moment
-    if moment <= datetime.now(timezone.utc):
+    if moment <= datetime.now(UTC):
         raise Invalid("scheduled_at", _("The scheduled time must be in the future."))
     return moment
 

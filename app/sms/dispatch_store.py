@@ -49,7 +49,7 @@ class Buffers:
         return ({r[0] for r in self.submitted} | {r[0] for r in self.retry} | {r[0] for r in self.failed}
                 | {r[0] for r in self.held})
 
-    def prepend(self, other: "Buffers") -> None:
+    def prepend(self, other: Buffers) -> None:
         self.submitted[:0] = other.submitted
         self.retry[:0] = other.retry
         self.failed[:0] = other.failed

@@ -37,8 +37,8 @@ from app.adapters.sms_channels.base import (
     Receipt,
 )
 from app.core import db
-from app.sms.channels import ChannelRegistry, LiveChannel, TokenBucket
 from app.sms import alerts, webhooks
+from app.sms.channels import ChannelRegistry, LiveChannel, TokenBucket
 from app.sms.dispatch_store import Store
 
 log = logging.getLogger("sms.dispatcher")
@@ -117,7 +117,7 @@ class Dispatcher:
         """Sleep, but wake at once when stopping."""
         try:
             await asyncio.wait_for(self._stop_event.wait(), seconds)
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             pass
 
     async def run_forever(self) -> None:
@@ -170,7 +170,7 @@ class Dispatcher:
                 if claimed == 0:
                     self._wake.clear()
                     await asyncio.wait_for(self._wake.wait(), self.idle_s)
-            except (asyncio.TimeoutError, TimeoutError):
+            except TimeoutError:
                 pass
             except asyncio.CancelledError:
                 raise
@@ -355,9 +355,8 @@ class Dispatcher:
 async def run() -> None:
     """`python -m app sms-dispatcher`: run until SIGTERM/SIGINT (then flush and stop cleanly), logging a
     line of figures a minute."""
-    import signal
-
     import os
+    import signal
 
     dispatcher = Dispatcher(batch_size=int(os.environ.get("SMS_DISPATCH_BATCH", 500)),
                             max_inflight=int(os.environ.get("SMS_DISPATCH_INFLIGHT", 2000)))
@@ -376,6 +375,6 @@ async def run() -> None:
     while not stop.is_set():
         try:
             await asyncio.wait_for(stop.wait(), 60)
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             log.info("dispatcher %ss: %s", int(time.monotonic() - started), dispatcher.stats())
     await dispatcher.stop()

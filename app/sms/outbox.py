@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.adapters.sms_channels.encoding import MAX_CHARS, is_gsm7, segment_count
 from app.adapters.sms_channels.factory import make_channel
@@ -152,7 +152,7 @@ async def enqueue(account_id: int, recipients: list[tuple[str, str]], *, rejecte
         if body not in seg_cache:
             seg_cache[body] = (segment_count(body), "gsm7" if is_gsm7(body) else "ucs2")
     segments = sum(seg_cache[body][0] for _p, body in recipients)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     scheduled = scheduled_at is not None and scheduled_at > now
     status = "scheduled" if scheduled else "queued"
     due = scheduled_at if scheduled else now

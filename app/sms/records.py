@@ -4,8 +4,8 @@ table with millions of rows costs what page 1 costs; the failed numbers of a sea
 and resent in one go (outbox.resend makes the new send)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from app.core import db, sqlfilter
 from app.core.audit import Actor
@@ -31,7 +31,7 @@ class RecordFilter:
     date_to: object = None
 
     @classmethod
-    def from_query(cls, params: Mapping[str, str]) -> tuple["RecordFilter", dict]:
+    def from_query(cls, params: Mapping[str, str]) -> tuple[RecordFilter, dict]:
         dates, errors = sqlfilter.dates(params, "from", "to")
         status = sqlfilter.choice(params, "status", [*STATUSES, "failed_all"])
         return cls(sqlfilter.text(params, "phone", 20), sqlfilter.number(params, "batch"), status,

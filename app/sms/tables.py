@@ -2,8 +2,20 @@
 sends (batches) and the durable outbox of messages, channels, receipts/MO, webhooks, checks,
 address books and alerts. Partial indexes for the dispatcher queue and the append-only guard of
 the ledger live in a plain-SQL migration."""
-from piccolo.columns import (JSONB, Array, BigInt, BigSerial, Boolean, ForeignKey, Integer, OnDelete, SmallInt,
-                             Text, Timestamptz, Varchar)
+from piccolo.columns import (
+    JSONB,
+    Array,
+    BigInt,
+    BigSerial,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 

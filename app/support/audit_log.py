@@ -40,7 +40,7 @@ class AuditFilters:
     date_to: date | None = None
 
     @classmethod
-    def from_query(cls, params) -> "AuditFilters":
+    def from_query(cls, params) -> AuditFilters:
         text = sqlfilter.text
         return cls(actor=text(params, "actor", 64), entity=text(params, "entity", 64),
                    entity_id=text(params, "entity_id", 64), action=text(params, "action", 32),

@@ -23,7 +23,7 @@ class ItemFilters:
     parent: str = ""
 
     @classmethod
-    def from_query(cls, params) -> "ItemFilters":
+    def from_query(cls, params) -> ItemFilters:
         return cls(q=(params.get("q") or "").strip()[:100], parent=(params.get("parent") or "").strip()[:50])
 
 

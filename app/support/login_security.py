@@ -28,7 +28,7 @@ class LogFilters:
     date_to: date | None = None
 
     @classmethod
-    def from_query(cls, params) -> "LogFilters":
+    def from_query(cls, params) -> LogFilters:
         return cls(username=sqlfilter.text(params, "username", 64), ip=sqlfilter.text(params, "ip", 64),
                    result=sqlfilter.choice(params, "result", RESULTS),
                    device=sqlfilter.choice(params, "device", DEVICES),

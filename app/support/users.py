@@ -33,7 +33,7 @@ class UserFilters:
     kind: str = ""
 
     @classmethod
-    def from_query(cls, params) -> "UserFilters":
+    def from_query(cls, params) -> UserFilters:
         return cls(q=sqlfilter.text(params, "q", 100), org=sqlfilter.number(params, "org"),
                    role=sqlfilter.number(params, "role"),
                    active=params.get("active") if params.get("active") in ("0", "1") else "",

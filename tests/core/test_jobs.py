@@ -1,6 +1,6 @@
 """NFR-05: background jobs survive duplicates, failures and dead workers; schedules fire once per slot."""
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -86,7 +86,7 @@ async def test_job_of_a_crashed_worker_is_taken_over_after_its_lease(job_db):
     row = await _job(job_db, job_id)
     assert (row["status"], row["attempts"], row["locked_by"]) == ("done", 2, "B")
     assert row["result"] in ({"seen": 7}, '{"seen": 7}')
-    assert CALLS == [{"id": job_id, "attempt": 2, "worker": "B", "payload": {"n": 7}}]
+    assert [{"id": job_id, "attempt": 2, "worker": "B", "payload": {"n": 7}}] == CALLS
     # A late word from the dead worker changes nothing: it no longer holds the lease.
     await jobs.JobContext(job_id, "test.ok", {}, 1, "A").progress(1, 99, "zombie")
     assert (await _job(job_db, job_id))["message"] != "zombie"
@@ -103,7 +103,7 @@ async def test_progress_is_visible_in_the_job_row_while_running(job_db):
                 break
             await asyncio.sleep(0.01)
         assert (row["status"], row["progress"], row["total"], row["message"]) == ("running", 3, 10, "三分之一 done")
-        assert row["locked_until"] > datetime.now(timezone.utc) + timedelta(seconds=jobs.LEASE_SECONDS - 5)
+        assert row["locked_until"] > datetime.now(UTC) + timedelta(seconds=jobs.LEASE_SECONDS - 5)
     finally:
         RELEASE.set()
         assert await runner
@@ -113,7 +113,7 @@ async def test_progress_is_visible_in_the_job_row_while_running(job_db):
 
 @pytest.mark.req("NFR-05")
 async def test_schedule_slot_enqueues_exactly_one_job(job_db):
-    slot = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(seconds=30)
+    slot = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=30)
     await job_db.execute("INSERT INTO job_schedule (name, kind, interval_seconds, payload, next_run_at) "
                          "VALUES ('test.nightly', 'test.ok', 3600, '{\"n\": 9}'::jsonb, $1)", slot)
     counts = await asyncio.gather(jobs.enqueue_due_schedules(), jobs.enqueue_due_schedules())  # two workers
@@ -123,7 +123,7 @@ async def test_schedule_slot_enqueues_exactly_one_job(job_db):
     assert await job_db.fetchval("SELECT count(*) FROM job WHERE kind = 'test.ok'") == 1
     assert await job_db.fetchval("SELECT dedupe_key FROM job WHERE kind = 'test.ok'") == key
     schedule = await job_db.fetchrow("SELECT * FROM job_schedule WHERE name = 'test.nightly'")
-    assert schedule["next_run_at"] > datetime.now(timezone.utc) + timedelta(minutes=59)
+    assert schedule["next_run_at"] > datetime.now(UTC) + timedelta(minutes=59)
     # A worker that read the slot before the update (a lost race) still cannot queue it twice.
     await job_db.execute("UPDATE job_schedule SET next_run_at = $1 WHERE name = 'test.nightly'", slot)
     assert await jobs.enqueue_due_schedules() == 1
@@ -139,7 +139,7 @@ async def test_finished_jobs_are_pruned_after_their_retention_and_the_rest_stay(
     await settings_store.put("jobs.retention_days.other", 90)
 
     async def job(status: str, days_ago: float, dedupe: str | None) -> int:
-        finished = None if status in ("queued", "running") else datetime.now(timezone.utc) - timedelta(days=days_ago)
+        finished = None if status in ("queued", "running") else datetime.now(UTC) - timedelta(days=days_ago)
         return await job_db.fetchval("INSERT INTO job (kind, status, dedupe_key, finished_at, payload)"
                                      " VALUES ('test.ok', $1, $2, $3, '{}') RETURNING id", status, dedupe, finished)
 

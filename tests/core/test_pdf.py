@@ -10,8 +10,8 @@ import pytest
 from pypdf import PdfReader
 
 from app.core import pdf
-from app.core.web import environment
 from app.core.audit import Actor
+from app.core.web import environment
 from app.support import printing
 from tests.helpers import dark_pixels, first_page_gray
 

@@ -6,8 +6,8 @@ import io
 import openpyxl
 import pytest
 
-from app.points import levels
 from app.points import api as points
+from app.points import levels
 from tests.helpers import csrf_from, post_form
 from tests.points.test_service import make_user
 

@@ -9,8 +9,8 @@ import pytest
 
 from app.core import jobs
 from app.core.audit import SYSTEM
-from app.points import expiry
 from app.points import api as points
+from app.points import expiry
 from tests.helpers import post_form
 from tests.points.test_service import make_user
 

@@ -7,8 +7,7 @@ import pytest
 
 from app.core import jobs
 from app.core.audit import SYSTEM
-from app.records import birthday
-from app.records import api
+from app.records import api, birthday
 from tests.helpers import post_form
 
 pytestmark = pytest.mark.req("REC-14")

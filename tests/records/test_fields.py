@@ -3,8 +3,7 @@ new field reaching the catalogue and the person forms."""
 import pytest
 
 from app.core.audit import SYSTEM
-from app.records import fields
-from app.records import field_definitions
+from app.records import field_definitions, fields
 from tests.helpers import csrf_from, post_form
 
 pytestmark = pytest.mark.req("REC-02")

@@ -3,8 +3,7 @@ marked merged; rollback restores both records exactly; scope."""
 import pytest
 
 from app.core.audit import SYSTEM
-from app.records import merge, rollback
-from app.records import api
+from app.records import api, merge, rollback
 from tests.helpers import csrf_from
 from tests.records.merge_helpers import diff, duplicate_pair, org, snapshot
 

@@ -9,8 +9,7 @@ import pytest
 from app.core.audit import SYSTEM
 from app.core.forms import Invalid
 from app.core.pagination import PageRequest
-from app.records import query
-from app.records import api
+from app.records import api, query
 from tests.helpers import csrf_from
 
 pytestmark = pytest.mark.req("REC-05")

@@ -6,8 +6,7 @@ import pytest
 
 from app.core.audit import SYSTEM, Actor
 from app.core.forms import Conflict
-from app.records import batch_update, changes, merge, rollback
-from app.records import api
+from app.records import api, batch_update, changes, merge, rollback
 from app.records.api import PersonFilters
 from tests.helpers import csrf_from, post_form
 from tests.records.merge_helpers import diff, duplicate_pair, org, person, snapshot

@@ -7,8 +7,7 @@ from openpyxl import load_workbook
 
 from app.core.audit import SYSTEM, Actor
 from app.core.permissions import Scope
-from app.records import stats
-from app.records import api
+from app.records import api, stats
 
 pytestmark = pytest.mark.req("REC-17")
 

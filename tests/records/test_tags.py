@@ -7,8 +7,7 @@ import pytest
 
 from app.core import jobs
 from app.core.audit import SYSTEM
-from app.records import query, saved_queries, tags
-from app.records import api
+from app.records import api, query, saved_queries, tags
 from tests.helpers import csrf_from
 from tests.records.test_query import c, make_people, org
 

@@ -28,7 +28,7 @@ class ThirdPartySmsc:
         self._task: asyncio.Task | None = None
         self._pending: set[asyncio.Task] = set()
 
-    async def start(self) -> "ThirdPartySmsc":
+    async def start(self) -> ThirdPartySmsc:
         await self.server.start()
         self._task = asyncio.create_task(self._serve())
         return self

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from app.sms import apikeys
-from app.sms.routes.api import openapi
 from app.sms.demo import EXAMPLE_ACCOUNT
+from app.sms.routes.api import openapi
 from tests.helpers import WebProcess
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 receipts; long messages as concatenated segments; refunds on failure; scheduled sends wait; crash
 recovery is exactly-once; a channel disabled at runtime hands its traffic to the other one."""
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -10,7 +10,6 @@ import pytest
 from app.sms import billing, outbox
 from app.sms.dispatcher import Dispatcher
 from tests.sms.conftest import add_channel, statuses, wait_for, witness
-
 
 
 async def hq(db) -> int:
@@ -88,9 +87,9 @@ async def test_undelivered_message_refunds_its_segments_once(db, tmp_path):
 async def test_scheduled_send_waits_for_its_time(db, sim, dispatcher, tmp_path):
     account = await hq(db)
     later = await outbox.send(account, to=["13600136000"], text="Later",
-                              scheduled_at=datetime.now(timezone.utc) + timedelta(hours=1))
+                              scheduled_at=datetime.now(UTC) + timedelta(hours=1))
     soon = await outbox.send(account, to=["13600136001"], text="Soon",
-                             scheduled_at=datetime.now(timezone.utc) + timedelta(seconds=1))
+                             scheduled_at=datetime.now(UTC) + timedelta(seconds=1))
     await wait_for(lambda: _done(db, soon.batch_id, {"delivered": 1}), timeout=10)
     # it left `scheduled` when it went out, and is done now that its only message is final
     assert await db.fetchval("SELECT status FROM sms_batch WHERE id = $1", soon.batch_id) == "done"

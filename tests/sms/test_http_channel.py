@@ -5,7 +5,6 @@ import pytest
 from app.adapters.sms_channels import ChannelUnavailable, OutboundSms, make_channel
 from app.adapters.sms_channels.control_http import start_control
 from app.adapters.sms_channels.simulator import start_simulator
-
 from tests.sms.channel_helpers import collect, until
 
 pytestmark = pytest.mark.req("SMS-11")

@@ -3,8 +3,8 @@ encoding, balances and alerts show translated labels, never the raw codes the da
 import pytest
 
 from app.sms import alerts, labels
-from app.sms.routes.api import openapi
 from app.sms.routes.admin.console import BATCH_STATUSES
+from app.sms.routes.api import openapi
 from tests.sms.console_helpers import hq_account, make_batch
 
 

@@ -4,8 +4,8 @@ works against the seeded database and answers what the document shows."""
 import pytest
 
 from app.sms import apikeys, webhook_targets
-from app.sms.routes.api import openapi
 from app.sms.demo import EXAMPLE_ACCOUNT
+from app.sms.routes.api import openapi
 from tests.sms.test_api import API
 
 

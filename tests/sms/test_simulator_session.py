@@ -73,7 +73,7 @@ async def _receipts(peer: Raw, want: int, timeout=1.5) -> list[P.Pdu]:
             if pdu.command_id == P.DELIVER_SM:
                 peer.writer.write(P.response(pdu, message_id="").encode())
                 got.append(pdu)
-    except (asyncio.TimeoutError, TimeoutError):
+    except TimeoutError:
         pass
     return got
 

@@ -7,7 +7,6 @@ import pytest
 from app.adapters.sms_channels import ChannelUnavailable, OutboundSms, make_channel
 from app.adapters.sms_channels import pdu as P
 from app.adapters.sms_channels.simulator import start_simulator
-
 from tests.sms.channel_helpers import collect, until
 
 pytestmark = pytest.mark.req("SMS-11")

@@ -1,5 +1,5 @@
 """SMS-11: SMPP 3.4 PDU encoding/decoding, TLVs, UDH and receipt text."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -85,8 +85,8 @@ def test_udh_variants():
 
 
 def test_receipt_text_format_and_parse():
-    sub = datetime(2026, 11, 23, 9, 5, tzinfo=timezone.utc)
-    done = datetime(2026, 11, 23, 9, 6, tzinfo=timezone.utc)
+    sub = datetime(2026, 11, 23, 9, 5, tzinfo=UTC)
+    done = datetime(2026, 11, 23, 9, 6, tzinfo=UTC)
     text = P.receipt_text("1795", "DELIVRD", submitted=sub, done=done, text="hello world")
     assert text == ("id:1795 sub:001 dlvrd:001 submit date:2611230905 done date:2611230906 "
                     "stat:DELIVRD err:000 text:hello world")

@@ -20,7 +20,7 @@ async def test_balance_topup_ledger_and_threshold(db, as_user):
     before = await billing.balance(account)
     client = await as_user("admin")
     page = await client.get(f"/admin/sms/balance?account={account}")
-    assert page.status_code == 200 and "{:,}".format(before) in page.text and "Monthly totals" in page.text
+    assert page.status_code == 200 and f"{before:,}" in page.text and "Monthly totals" in page.text
     token = csrf_from(page.text)
     bad = await client.post(f"/admin/sms/balance/{account}/topup", data={"amount": "-5", "_csrf_token": token})
     assert bad.status_code == 422 and "Enter a positive number of messages." in bad.text

@@ -2,15 +2,16 @@
 SMSCs (SMS-11), senders a channel cannot send (SMS-01), and batches reaching `done` (SMS-05)."""
 import pytest
 
+from app.adapters.sms_channels import make_channel
+from app.adapters.sms_channels import pdu as P
 from app.adapters.sms_channels.base import Receipt, canonical_id, receipt_state
-from app.adapters.sms_channels import make_channel, pdu as P
 from app.adapters.sms_channels.smpp_client import receipt_from_pdu
 from app.core import jobs, settings_store
 from app.core.forms import Invalid
 from app.sms import billing, outbox
 from app.sms.dispatch_store import Store
 from app.sms.dispatcher import maybe_accepted
-from tests.sms.conftest import add_channel, statuses
+from tests.sms.conftest import statuses
 
 API = "/api/sms/v1"
 

@@ -110,8 +110,7 @@ async def test_record_entries_are_masked_as_on_the_record_pages(as_user, db):
 @pytest.mark.req("SUP-14")
 @pytest.mark.req("REC-03")
 async def test_entries_about_records_the_viewer_cannot_open_are_hidden(as_user, db):
-    from app.records import work
-    from app.records import api
+    from app.records import api, work
 
     admin = await actor_of(db, "admin")
     secret = await person(db, admin, secrecy=2, name="密级二人")  # cs_admin's clearance is 1, the auditor's 0

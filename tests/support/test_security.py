@@ -1,6 +1,6 @@
 """SUP-12 login security: login log filters, statistics from real login_log rows, audited unblock."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -18,7 +18,7 @@ async def log_row(db, username, *, ip="10.0.0.1", success=True, reason="ok", dev
                   platform="Windows", browser="Chrome"):
     await db.execute("INSERT INTO login_log (at, username, ip, ua, platform, device, browser, success, reason) "
                      "VALUES ($1, $2, $3, '', $4, $5, $6, $7, $8)",
-                     datetime.now(timezone.utc) - timedelta(days=days_ago), username, ip, platform, device, browser,
+                     datetime.now(UTC) - timedelta(days=days_ago), username, ip, platform, device, browser,
                      success, reason)
 
 
@@ -62,7 +62,7 @@ async def test_login_log_filters(as_user, db):
     assert await listed(username="zz_", result="blocked") == {"zz_blocked"}
     assert await listed(username="zz_", device="mobile") == {"zz_bad_phone"}
     assert await listed(ip="10.1.1.") == {"zz_ok_pc", "zz_bad_phone", "zz_old"}
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     assert await listed(username="zz_", **{"from": (today - timedelta(days=1)).isoformat()}) == \
         {"zz_ok_pc", "zz_bad_phone", "zz_blocked"}
     assert await listed(username="zz_", to=(today - timedelta(days=5)).isoformat()) == {"zz_old"}

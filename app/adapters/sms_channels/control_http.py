@@ -32,7 +32,7 @@ class ControlServer:
         self.server: asyncio.AbstractServer | None = None
         self.port = 0
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> "ControlServer":
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> ControlServer:
         self.server = await asyncio.start_server(self._client, host, port)
         self.port = self.server.sockets[0].getsockname()[1]
         return self

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -161,7 +161,7 @@ class HttpChannel(SmsChannel):
             else:
                 await self._emit_mo(MoMessage(str(item.get("sender", "")), str(item.get("to", "")),
                                               str(item.get("text", "")),
-                                              _when(item.get("received_at")) or datetime.now(timezone.utc)))
+                                              _when(item.get("received_at")) or datetime.now(UTC)))
             self.cursors[kind] += 1
         self.cursors[kind] = int(doc.get("next", self.cursors[kind]))
         return bool(items)

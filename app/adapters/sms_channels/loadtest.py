@@ -11,8 +11,8 @@ import asyncio
 import time
 
 from app.adapters.sms_channels.base import OutboundSms
-from app.adapters.sms_channels.factory import make_channel
 from app.adapters.sms_channels.encoding import segment_count
+from app.adapters.sms_channels.factory import make_channel
 from app.adapters.sms_channels.smsc_cli import run_fast
 
 

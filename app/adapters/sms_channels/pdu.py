@@ -9,7 +9,7 @@ query_sm_resp with message_id = comma-separated ids, or ESME_RQUERYFAIL when it 
 from __future__ import annotations
 
 import struct
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # --- command ids -------------------------------------------------------------------------------------
 GENERIC_NACK = 0x80000000
@@ -268,6 +268,6 @@ def parse_stamp(value: str | None) -> datetime | None:
         return None
     try:
         fmt = "%y%m%d%H%M%S" if len(value) >= 12 else _STAMP
-        return datetime.strptime(value[:12] if len(value) >= 12 else value[:10], fmt).replace(tzinfo=timezone.utc)
+        return datetime.strptime(value[:12] if len(value) >= 12 else value[:10], fmt).replace(tzinfo=UTC)
     except ValueError:
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from app.adapters.sms_channels import pdu as P
 
@@ -25,7 +25,7 @@ class SessionClosed(ConnectionError):
 class SmppSession(asyncio.Protocol):
     """`handler(session, pdu)` gets every request PDU (never responses); it answers with `session.send`."""
 
-    def __init__(self, handler: Callable[["SmppSession", P.Pdu], None], *, name: str = "smpp") -> None:
+    def __init__(self, handler: Callable[[SmppSession, P.Pdu], None], *, name: str = "smpp") -> None:
         self.handler = handler
         self.name = name
         self.transport: asyncio.Transport | None = None

@@ -29,7 +29,7 @@ import os
 import random
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.adapters.sms_channels import encoding
 from app.adapters.sms_channels import pdu as P
@@ -82,7 +82,7 @@ class SmscSimulator:
         self._tps_window = (0, 0)  # (second, count) for max_tps
 
     # --- lifecycle -------------------------------------------------------------------------------
-    async def start(self) -> "SmscSimulator":
+    async def start(self) -> SmscSimulator:
         if self.log_path:
             self._reload_log()
             self._log = open(self.log_path, "a", encoding="utf-8", buffering=1 << 16)
@@ -173,7 +173,7 @@ class SmscSimulator:
         """Record one accepted segment (memory + witness log) and return its message_id."""
         mid = str(self._next_id)
         self._next_id += 1
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         self._remember(mid, ref, seq, Msg(ref, dest, source, system_id, now))
         if self._log is not None:
             self._log.write(f"{mid}\t{ref}\t{seq}/{total}\t{dest}\t{system_id}\t{now.isoformat()}\n")
@@ -197,7 +197,7 @@ class SmscSimulator:
         if msg is None:
             return
         msg.state = "UNDELIV" if random.random() < self.receipt_fail_rate else "DELIVRD"
-        msg.done = datetime.now(timezone.utc)
+        msg.done = datetime.now(UTC)
         if failures_only and msg.state == "DELIVRD":  # registered_delivery = 2: no receipt for success
             self.counts["receipts_suppressed"] += 1
             return
@@ -217,7 +217,7 @@ class SmscSimulator:
         """A handset sends `text` to `to`; returns the number of segments queued for the ESME."""
         if system_id == HTTP_SYSTEM_ID:
             self.http_mo.append({"sender": sender, "to": to, "text": text,
-                                 "received_at": datetime.now(timezone.utc).isoformat()})
+                                 "received_at": datetime.now(UTC).isoformat()})
             self.counts["mo_sent"] += 1
             return 1
         seg = encoding.split(text)
@@ -373,7 +373,7 @@ def _parse_iso(value: str) -> datetime:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 async def start_simulator(host: str = "127.0.0.1", port: int = 0, *, latency_ms: float = 0, fail_rate: float = 0.0,

@@ -21,7 +21,7 @@ import asyncio
 import logging
 import random
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.adapters.sms_channels import encoding
 from app.adapters.sms_channels import pdu as P
@@ -101,7 +101,7 @@ class SmppChannel(SmsChannel):
         if s is not None and s.is_open and s.bound:
             try:
                 await asyncio.wait_for(s.request(P.Pdu(P.UNBIND), timeout=1.0), 1.5)
-            except (TimeoutError, asyncio.TimeoutError, SessionClosed):
+            except (TimeoutError, SessionClosed):
                 pass
         if s is not None:
             s.close()
@@ -122,7 +122,7 @@ class SmppChannel(SmsChannel):
         try:
             await asyncio.wait_for(self._bound.wait(), timeout)
             return True
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             return False
 
     async def _run(self) -> None:
@@ -133,7 +133,7 @@ class SmppChannel(SmsChannel):
                 await self._connect_and_bind(loop)
                 delay = self.backoff_min
                 await self._keepalive()
-            except (OSError, TimeoutError, asyncio.TimeoutError, SessionClosed, _BindRefused) as exc:
+            except (OSError, TimeoutError, SessionClosed, _BindRefused) as exc:
                 self.last_error = str(exc) or type(exc).__name__
                 log.info("smpp %s: %s", self.name, self.last_error)
             except Exception as exc:  # "reconnects forever": even an unexpected bug only costs a reconnect
@@ -175,7 +175,7 @@ class SmppChannel(SmsChannel):
                 raise SessionClosed("connection closed by SMSC")
             try:
                 await s.request(P.Pdu(P.ENQUIRE_LINK), self.timeout)
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 raise SessionClosed("enquire_link not answered: dead link") from None
 
     # --- submit ----------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ class SmppChannel(SmsChannel):
                     return False, "not bound", True
                 try:
                     resp = await s.request(pdu, self.timeout)
-                except (TimeoutError, asyncio.TimeoutError):
+                except TimeoutError:
                     self._timeouts += 1
                     return False, "timeout", True
                 except SessionClosed:
@@ -261,7 +261,7 @@ class SmppChannel(SmsChannel):
             raise ChannelUnavailable("not bound")
         try:
             resp = await s.request(P.Pdu(P.QUERY_SM, message_id="", tlvs={P.TLV_TC_REF: ref}), self.timeout)
-        except (TimeoutError, asyncio.TimeoutError, SessionClosed) as exc:
+        except (TimeoutError, SessionClosed) as exc:
             raise ChannelUnavailable(str(exc) or "timeout") from exc
         if resp.status != P.ROK and not self.lookup_proves_absence:
             # A standard SMSC answers ESME_RQUERYFAIL (or another error) to a query without message_id
@@ -346,7 +346,7 @@ class SmppChannel(SmsChannel):
             concat = (t[P.TLV_SAR_MSG_REF_NUM], t.get(P.TLV_SAR_TOTAL, 1), t.get(P.TLV_SAR_SEQNUM, 1))
         text = encoding.decode(data, pdu.get("data_coding", 0))
         sender, to = pdu.get("source_addr", ""), pdu.get("destination_addr", "")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if concat is None or concat[1] <= 1:
             return MoMessage(sender, to, text, now)
         ref, total, seq = concat

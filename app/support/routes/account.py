@@ -14,8 +14,7 @@ from app.core.permissions import login_required
 from app.core.ratelimit import rate_limit
 from app.core.security import TokenExpired, TokenInvalid
 from app.core.web import actor, form_data, redirect, render, safe_next
-from app.support import forms
-from app.support import users
+from app.support import forms, users
 from app.support.routes.h5.me import H5_HOME, landing
 
 

@@ -17,7 +17,7 @@ async def readyz() -> Response:
         stuck = await db.fetchval("SELECT count(*) FROM job WHERE status = 'queued' AND run_at < now() - interval '10 minutes'")
         checks["queue"] = True
         checks["queue_backlog_over_10min"] = stuck
-    except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
+    except Exception as exc:
         checks["database"] = False
         checks["error"] = type(exc).__name__
     ok = bool(checks.get("database") and checks.get("queue"))

@@ -14,8 +14,7 @@ from app.core.i18n import lazy as L
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, form_data, redirect, render
-from app.mall import orders
-from app.mall import order_search
+from app.mall import order_search, orders
 
 PRINT_KINDS = {"sheet": L("Order sheets (A4)"), "packing": L("Packing lists"),
                "label100x150": L("Shipping labels 100×150"), "label100x100": L("Pickup labels 100×100")}

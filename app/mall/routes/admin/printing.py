@@ -13,10 +13,9 @@ from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.storage import storage
-from app.core.web import form_data, is_htmx, redirect, render
 from app.core.web import actor as actor_of
-from app.mall import printing
-from app.mall import jobs
+from app.core.web import form_data, is_htmx, redirect, render
+from app.mall import jobs, printing
 
 GUARD = [requires("mall.order.print")]
 

@@ -9,8 +9,7 @@ from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
 from app.core.web import actor, form_data, redirect, render
-from app.points import grant_import, grants  # noqa: F401 - grant_import registers the import spec
-from app.points import api
+from app.points import api, grant_import, grants  # noqa: F401 - grant_import registers the import spec
 
 GUARD = [requires("pts.grant")]
 BASE = "/admin/points/grant"

@@ -10,8 +10,7 @@ from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, form_data, redirect, render
-from app.records import dedupe, merge
-from app.records import api
+from app.records import api, dedupe, merge
 
 GUARD = [requires("rec.dedupe")]
 

@@ -7,8 +7,7 @@ from litestar.exceptions import NotFoundException
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render, submit
-from app.records import fields
-from app.records import field_definitions
+from app.records import field_definitions, fields
 
 GUARD = [requires("rec.field.edit")]
 

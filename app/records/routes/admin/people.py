@@ -13,9 +13,7 @@ from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render, submit
-from app.records import change_log, export, fields, labels, people, person_forms, tags, tree
-from app.records import phone_forms
-from app.records import api
+from app.records import api, change_log, export, fields, labels, people, person_forms, phone_forms, tags, tree
 
 VIEW = [requires("rec.person.view")]
 CREATE = [requires("rec.person.view", "rec.person.create")]

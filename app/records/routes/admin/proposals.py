@@ -9,8 +9,7 @@ from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
 from app.core.web import actor, form_data, redirect, render
-from app.records import auto_update
-from app.records import api
+from app.records import api, auto_update
 
 GUARD = [requires("rec.person.edit")]
 

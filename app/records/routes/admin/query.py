@@ -15,8 +15,7 @@ from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, is_htmx, redirect, render
-from app.records import fields, people, query, saved_queries
-from app.records import api
+from app.records import api, fields, people, query, saved_queries
 
 GUARD = [requires("rec.person.view")]
 BASE = "/admin/records/query"

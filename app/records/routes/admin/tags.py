@@ -11,8 +11,7 @@ from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render, safe_next
-from app.records import fields, query, saved_queries, tag_jobs, tags  # noqa: F401 - tag_jobs declares the schedule
-from app.records import api
+from app.records import api, fields, query, saved_queries, tag_jobs, tags  # noqa: F401 - tag_jobs declares the schedule
 from app.records.routes.admin.query import query_url
 from app.support import org_tree
 

@@ -5,8 +5,7 @@ from litestar.exceptions import NotFoundException
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render, submit
-from app.records import people, work
-from app.records import api
+from app.records import api, people, work
 
 EDIT = [requires("rec.person.edit")]
 

@@ -13,9 +13,7 @@ from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.uploads import StoredFile
 from app.core.web import actor, form_data, redirect, render, submit
-from app.records import fields
-from app.records import phone_forms
-from app.records import api
+from app.records import api, fields, phone_forms
 
 VIEW, EDIT, CONTACT = [requires("rec.person.view")], [requires("rec.person.edit")], [requires("rec.contact.edit")]
 CONTACT_METHODS = [("phone", L("Phone call")), ("visit", L("Visit")), ("wechat", L("WeChat")), ("email", L("Email")),

@@ -9,8 +9,7 @@ from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render
-from app.sms import labels
-from app.sms import channel_config
+from app.sms import channel_config, labels
 
 GUARD = [requires("sms.channel.admin")]
 MONITOR = [requires("sms.monitor.view")]

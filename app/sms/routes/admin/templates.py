@@ -11,8 +11,7 @@ from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.sqlfilter import text
 from app.core.web import actor, confirm_page, form_data, redirect, render
-from app.sms import accounts, console, templates
-from app.sms import template_review
+from app.sms import accounts, console, template_review, templates
 
 GUARD = [requires("sms.template.edit")]
 REVIEW = [requires("sms.template.review")]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from app.sms.routes.api import schema as s
 from app.sms.demo import EXAMPLE as E
+from app.sms.routes.api import schema as s
 
 STAMP = {"type": "string", "format": "date-time"}
 NULL_STAMP = {**STAMP, "nullable": True}

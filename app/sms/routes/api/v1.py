@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from litestar import HttpMethod, Request, Response, Router, delete, get, post, route
 from litestar.connection import ASGIConnection
@@ -16,9 +16,8 @@ from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.web import render
 from app.sms import apikeys, billing, outbox, reports, webhooks
-from app.sms.routes.api import schema
-from app.sms.routes.api import openapi
 from app.sms.apikeys import ApiKey
+from app.sms.routes.api import openapi, schema
 
 
 class ApiError(Exception):
@@ -75,10 +74,10 @@ def _when(value: str | None) -> datetime | None:
         return None
     when = datetime.fromisoformat(value)
     try:
-        utc = when.astimezone(timezone.utc)
+        utc = when.astimezone(UTC)
     except OverflowError:
         utc = None
-    if utc is None or utc > datetime.now(timezone.utc) + timedelta(days=366):
+    if utc is None or utc > datetime.now(UTC) + timedelta(days=366):
         raise ApiError(422, "invalid", _("Schedule the send at most a year ahead."), "scheduled_at")
     return utc
 

@@ -11,7 +11,7 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
-from app.core.web import actor, form_data, redirect, render, confirm_page
+from app.core.web import actor, confirm_page, form_data, redirect, render
 from app.support import dictionary as service
 
 

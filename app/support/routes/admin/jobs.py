@@ -10,7 +10,7 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
-from app.core.web import actor, is_htmx, redirect, render, confirm_page
+from app.core.web import actor, confirm_page, is_htmx, redirect, render
 from app.support import job_monitor
 
 # Schedules are system-wide: switching one on/off needs the site-settings permission as well.

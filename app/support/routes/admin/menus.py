@@ -8,7 +8,7 @@ from app.core.forms import Conflict, Field, Form, Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.permissions import REGISTRY, requires
-from app.core.web import actor, form_data, redirect, render, confirm_page
+from app.core.web import actor, confirm_page, form_data, redirect, render
 from app.support import menus
 
 

@@ -7,7 +7,7 @@ from app.core.dictionary import choices as dict_choices
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
-from app.core.web import actor, form_data, redirect, render, confirm_page
+from app.core.web import actor, confirm_page, form_data, redirect, render
 from app.support import forms
 from app.support import org_tree as org_service
 

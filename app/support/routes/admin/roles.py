@@ -6,10 +6,8 @@ from litestar import Request, Response, get, post
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import REGISTRY, SCOPES, groups, requires
-from app.core.web import actor, form_data, redirect, render, confirm_page
-from app.support import forms
-from app.support import org_tree
-from app.support import roles
+from app.core.web import actor, confirm_page, form_data, redirect, render
+from app.support import forms, org_tree, roles
 
 
 @get("/admin/roles", guards=[requires("sup.role.view")])

@@ -9,7 +9,7 @@ from app.core.forms import Conflict
 from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
-from app.core.web import actor, redirect, render, confirm_page
+from app.core.web import actor, confirm_page, redirect, render
 from app.support import login_security as service
 
 

@@ -9,10 +9,7 @@ from app.core.masking import shown
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, form_data, redirect, render
-from app.support import forms
-from app.support import org_tree
-from app.support import roles
-from app.support import users
+from app.support import forms, org_tree, roles, users
 
 
 @get("/admin/users", guards=[requires("sup.user.view")])

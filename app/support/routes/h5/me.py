@@ -4,8 +4,7 @@ from litestar import Request, Response, get
 
 from app.core.permissions import login_required
 from app.core.web import render
-from app.support import inbox_summary
-from app.support import users
+from app.support import inbox_summary, users
 
 H5_HOME = "/h5"
 
