@@ -83,7 +83,8 @@ DO $$ DECLARE t text; s record; BEGIN
   FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'baseline' LOOP
     EXECUTE format('INSERT INTO public.%I SELECT * FROM baseline.%I', t, t);
   END LOOP;
-  FOR s IN SELECT c.relname AS tbl, a.attname AS col, pg_get_serial_sequence(format('public.%I', c.relname), a.attname) AS seq
+  FOR s IN SELECT c.relname AS tbl, a.attname AS col,
+                  pg_get_serial_sequence(format('public.%I', c.relname), a.attname) AS seq
            FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid JOIN pg_namespace n ON n.oid = c.relnamespace
            WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0
              AND pg_get_serial_sequence(format('public.%I', c.relname), a.attname) IS NOT NULL LOOP
@@ -165,7 +166,8 @@ def as_user(client):
     async def _as(username: str, password: str | None = None):
         from app.support.seed import DEMO_ADMIN_PASSWORD, DEMO_PASSWORD
 
-        response = await login(client, username, password or (DEMO_ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD))
+        password = password or (DEMO_ADMIN_PASSWORD if username == "admin" else DEMO_PASSWORD)
+        response = await login(client, username, password)
         assert response.status_code == 303, response.text[:500]
         return client
 

@@ -126,7 +126,7 @@ async def confirm(client, form: dict) -> tuple[float, int]:
 async def burst(clients, sku: int) -> dict:
     forms = await asyncio.gather(*[checkout_form(c, sku) for c in clients])
     started = time.perf_counter()
-    results = await asyncio.gather(*[confirm(c, f) for c, f in zip(clients, forms)])
+    results = await asyncio.gather(*[confirm(c, f) for c, f in zip(clients, forms, strict=True)])
     wall = time.perf_counter() - started
     latencies = [r[0] for r in results]
     return {"requests": len(results), "placed": sum(1 for r in results if r[1] == 303),

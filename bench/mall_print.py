@@ -30,7 +30,8 @@ async def _seed(count: int) -> list[int]:
     user = await db.fetchval("SELECT id FROM app_user WHERE username = 'admin'")
     sku = await db.fetchrow("SELECT k.id, k.product, k.code FROM mall_sku k ORDER BY k.id LIMIT 1")
     address = json.dumps({"name": "张三丰", "phone": "13800138000", "region_code": "110108",
-                          "region_name": "北京市 北京市 海淀区", "detail": "同窗路 1 号 校友之家 302 室"}, ensure_ascii=False)
+                          "region_name": "北京市 北京市 海淀区", "detail": "同窗路 1 号 校友之家 302 室"},
+                         ensure_ascii=False)
     ids = await db.fetch(
         "INSERT INTO mall_order (no, \"user\", status, delivery, address, points_total, request_key)"
         " SELECT 'MB' || to_char(now(), 'YYYYMMDD') || lpad(g::text, 6, '0'), $1, 'pending_shipment', 'express',"
@@ -72,9 +73,11 @@ async def run(count: int, kinds: list[str]) -> dict:
 
                 pages = len(PdfReader(io.BytesIO(data)).pages)
                 results[kind] = {"context_s": round(built - started, 2), "render_s": round(done - built, 2),
-                                 "total_s": round(done - started, 2), "render_cpu_s": round(cpu, 2), "pages": pages, "mb": round(len(data) / 1e6, 2)}
+                                 "total_s": round(done - started, 2), "render_cpu_s": round(cpu, 2), "pages": pages,
+                                 "mb": round(len(data) / 1e6, 2)}
                 print(f"{kind}: {count} orders → {pages} pages, {len(data) / 1e6:.2f} MB in {done - started:.1f} s"
-                      f" (context {built - started:.2f} s, layout+PDF {done - built:.1f} s wall / {cpu:.1f} s CPU)", flush=True)
+                      f" (context {built - started:.2f} s, layout+PDF {done - built:.1f} s wall / {cpu:.1f} s CPU)",
+                      flush=True)
             raise _Rollback
     except _Rollback:
         pass

@@ -305,7 +305,8 @@ def main(argv=None) -> int:
         log(f"{sum(map(len, cookies.values())):,} sessions in {made['seconds']:.1f}s")
         ids = asyncio.run(wb._query(db_url, "SELECT (SELECT id FROM org_node WHERE code = 'CS') AS cs,"
                                             " (SELECT (min(id) + max(id)) / 2 FROM rec_person) AS mid,"
-                                            " (SELECT min(id) FROM mall_product WHERE status = 'on_shelf') AS product"))[0]
+                                            " (SELECT min(id) FROM mall_product WHERE status = 'on_shelf')"
+                                            " AS product"))[0]
         person = asyncio.run(wb._query(db_url, f"SELECT id FROM rec_person WHERE id >= {ids['mid']} AND status = "
                                                "'active' AND secrecy = 0 ORDER BY id LIMIT 1"))[0]["id"]
         values = {"college": ids["cs"], "year": 2010, "person": person, "product": ids["product"],

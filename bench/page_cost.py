@@ -1,6 +1,7 @@
 """Python cost of one page, in-process: the real app behind an ASGI transport (no HTTP server, no load
 generator), CPU time of this process per request (PostgreSQL's work is in its own processes, so it is
-not counted), wall time beside it (the median of several batches), SQL statements per request, and optionally a cProfile of the run.
+not counted), wall time beside it (the median of several batches), SQL statements per request, and
+optionally a cProfile of the run.
 
     .venv/bin/python bench/page_cost.py [--db tc_bench_nfr] [--n 300] [--profile 25] [PATH ...]
 

@@ -207,7 +207,8 @@ def print_report(meta: dict, gen: dict, results: list[dict], notes: list[str], i
     print(f"data: {gen['people']:,} generated alumni ({gen['education_rows']:,} education rows) + demo seed in "
           f"{DB_NAME}; generation {gen['seconds']:.1f} s = {gen['rows_per_s']:,.0f} persons/s")
     print()
-    header = f"{'target':<58} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'non-200':>7} {'timeouts':>8}"
+    header = (f"{'target':<58} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'vs bare':>8} "
+              f"{'non-200':>7} {'timeouts':>8}")
     print(header)
     print("-" * len(header))
     for r in results:

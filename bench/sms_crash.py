@@ -51,7 +51,8 @@ class Cluster:
         subprocess.run([str(self.pg.bindir() / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
                         "--encoding=UTF8", "--locale=C.UTF-8"], check=True, capture_output=True, **self.pg._run_as())
         with open(self.data / "postgresql.conf", "a") as conf:
-            conf.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.data}'\n"
+            conf.write(f"\nlisten_addresses = '127.0.0.1'\nport = {self.port}\n"
+                       f"unix_socket_directories = '{self.data}'\n"
                        "max_connections = 100\nshared_buffers = 128MB\nfsync = on\nsynchronous_commit = on\n")
 
     def start(self) -> None:

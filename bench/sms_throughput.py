@@ -45,7 +45,8 @@ async def accept(base: str, key: str, total: int, clients: int, batch: int, star
                 first = queue.pop()
                 to = [f"13{n:09d}" for n in range(first, min(first + batch, start_number + total))]
                 t0 = time.perf_counter()
-                resp = await http.post("/api/sms/v1/batches", json={"to": to, "text": "【同窗】校友年会将于本周六举行，欢迎参加。"})
+                resp = await http.post("/api/sms/v1/batches",
+                                       json={"to": to, "text": "【同窗】校友年会将于本周六举行，欢迎参加。"})
                 latencies.append(time.perf_counter() - t0)
                 if resp.status_code != 202:
                     raise wb.BenchError(f"API answered {resp.status_code}: {resp.text[:300]}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -160,7 +161,8 @@ class Server:
 
     def start(self) -> None:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "w")
+        # the server's output file stays open while it runs; stop() closes it
+        self._log = open(self.log_path, "w")  # noqa: SIM115
         # own process group: granian's worker processes are stopped with it if SIGTERM is not enough
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
@@ -199,10 +201,8 @@ class Server:
             pass
         else:
             time.sleep(0.5)
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self._log.close()
         log(f"{self.name}: stopped")
         self.proc = None
@@ -403,11 +403,9 @@ def trace_sql(pg_url: str, db_url: str, workers: int, cookie_targets: list[tuple
 
 def machine_info(pg_url: str, db_url: str) -> dict:
     cpu = ""
-    try:
+    with contextlib.suppress(OSError, StopIteration):
         cpu = next(ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                    if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     wrk_version = subprocess.run([shutil.which("wrk") or "wrk", "-v"], capture_output=True, text=True).stdout.split(
         "[")[0].strip()
     from importlib.metadata import version

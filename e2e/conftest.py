@@ -3,6 +3,7 @@ Debian's chromium driven by Playwright. Each flow runs with JS on and JS off (an
 phone inside WeChat). A failing test leaves a screenshot in e2e/artifacts/."""
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -60,10 +61,8 @@ async def page(request, browser, live_server, db):
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         name = request.node.nodeid.replace("/", "_").replace(":", "_").replace("[", "_").replace("]", "")
-        try:
+        with contextlib.suppress(Exception):
             await pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        except Exception:
-            pass
     await context.close()
 
 

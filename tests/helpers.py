@@ -89,7 +89,7 @@ class WebProcess:
                 return self
             except OSError:
                 if self.proc.poll() is not None:
-                    raise RuntimeError(f"server exited; see {self.log_path}")
+                    raise RuntimeError(f"server exited; see {self.log_path}") from None
                 time.sleep(0.1)
         raise RuntimeError(f"server did not open its port; see {self.log_path}")
 

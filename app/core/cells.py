@@ -38,7 +38,7 @@ def table_rows(rows: list, columns: list[dict], caller: Callable | None = None, 
         out.append(Markup('<tr class="%s">') % str(row_class(row)).strip() if row_class else "<tr>")
         if check is not None:
             out.append(check % (row.get("id") if isinstance(row, dict) else getattr(row, "id", "")))
-        for head, c in zip(heads, columns):
+        for head, c in zip(heads, columns, strict=True):
             out.append(head)
             out.append(caller(row, c) if c.get("custom") and caller is not None else escape(cell(row, c)))
             out.append("</td>")

@@ -115,7 +115,7 @@ def _axes(labels, names, matrix, width, height, titled_y: bool, titled_x: bool) 
             legend.insert(0, {"name": text, "color": PALETTE[i % len(PALETTE)], "x": round(x, 2), "y": 14})
     return {"left": round(left, 2), "top": top, "right": right, "bottom": bottom, "slot": slot, "y_of": y_of,
             "zero_y": y_of(0.0), "rotate": rotate, "legend": legend,
-            "ticks": [{"y": y_of(t), "text": text} for t, text in zip(ticks, tick_texts)],
+            "ticks": [{"y": y_of(t), "text": text} for t, text in zip(ticks, tick_texts, strict=True)],
             "x_labels": [{"x": round(left + slot * (i + 0.5), 2), "text": _fit(label, 90 if rotate else slot - 4),
                           "full": label} for i, label in enumerate(labels)],
             "rows": [{"label": label, "texts": [fmt_number(matrix[s][i]) for s in range(len(matrix))]}
@@ -177,7 +177,7 @@ def pie_slices(series: Iterable, cx: float = 150, cy: float = 150, r: float = 12
     values = [max(_num(_get(item, "value")), 0.0) for item in items]
     total = sum(values)
     slices, start = [], 0.0
-    for i, (item, value) in enumerate(zip(items, values)):
+    for i, (item, value) in enumerate(zip(items, values, strict=True)):
         angle = value / total * 360 if total else 0.0
         end = start + angle
         if angle >= 359.999:  # one arc cannot close a full circle: draw two halves

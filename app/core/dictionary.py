@@ -66,6 +66,14 @@ def invalidate() -> None:
     _label_maps.clear()
 
 
+def _level(parents: dict[str, str | None], code: str) -> int:
+    """A code's depth in its table: 1 for a root, following `parents` (code → parent code or None)."""
+    n, parent = 1, parents.get(code)
+    while parent:
+        n, parent = n + 1, parents.get(parent)
+    return n
+
+
 async def load_builtin() -> dict[str, int]:
     """Upsert the national code tables from the CSV files (idempotent; admin-added codes stay)."""
     counts: dict[str, int] = {}
@@ -84,14 +92,7 @@ async def load_builtin() -> dict[str, int]:
                 continue
             with path.open(encoding="utf-8") as rows_file:
                 rows = list(csv.DictReader(rows_file))
-            depth = {r["code"]: r.get("parent_code") or None for r in rows}
-
-            def level(code: str) -> int:
-                n, parent = 1, depth.get(code)
-                while parent:
-                    n, parent = n + 1, depth.get(parent)
-                return n
-
+            parents = {r["code"]: r.get("parent_code") or None for r in rows}
             await db.execute(
                 "INSERT INTO dict_item (type_code, code, name, name_en, parent_code, level, sort, builtin) "
                 "SELECT $1, x.code, x.name, x.name_en, NULLIF(x.parent, ''), x.level, x.sort, TRUE "
@@ -100,7 +101,8 @@ async def load_builtin() -> dict[str, int]:
                 "ON CONFLICT (type_code, code) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en, "
                 "parent_code = EXCLUDED.parent_code, level = EXCLUDED.level",
                 t["code"], [r["code"] for r in rows], [r["name"] for r in rows], [r.get("name_en", "") for r in rows],
-                [r.get("parent_code") or "" for r in rows], [level(r["code"]) for r in rows], list(range(len(rows))))
+                [r.get("parent_code") or "" for r in rows], [_level(parents, r["code"]) for r in rows],
+                list(range(len(rows))))
             counts[t["code"]] = len(rows)
     invalidate()
     return counts

@@ -124,9 +124,8 @@ def _clean(f: Field, raw: Any) -> Any:
             return date.fromisoformat(text)
         except ValueError:
             raise Invalid(f.name, _("Enter a date as YYYY-MM-DD.")) from None
-    if f.kind == "select" and f.choices is not None:
-        if text not in {str(k) for k, _label in f.options()}:
-            raise Invalid(f.name, _("Choose from the list."))
+    if f.kind == "select" and f.choices is not None and text not in {str(k) for k, _label in f.options()}:
+        raise Invalid(f.name, _("Choose from the list."))
     if f.kind == "richtext":
         from app.core.security import sanitize_html
 

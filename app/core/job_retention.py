@@ -1,6 +1,7 @@
 """Finished jobs are deleted after a retention period (a 15-second schedule alone leaves ~2 M rows a
 year). Scheduled runs go sooner than jobs people started (exports, prints, imports), whose page and
-result they may come back to. Expired rate-limit slots go with the same run. Settings: jobs.retention_days.scheduled / jobs.retention_days.other."""
+result they may come back to. Expired rate-limit slots go with the same run. Settings:
+jobs.retention_days.scheduled / jobs.retention_days.other."""
 from __future__ import annotations
 
 from app.core import db, jobs, settings_store
@@ -19,7 +20,8 @@ async def prune(max_batches: int = 1000) -> dict:
     for _ in range(max_batches):
         n = await db.fetchval(
             "WITH old AS (SELECT id FROM job WHERE status = ANY($1::varchar[]) AND finished_at IS NOT NULL"
-            " AND finished_at < now() - make_interval(days => CASE WHEN dedupe_key LIKE 'schedule:%' THEN $2::int ELSE $3::int END)"
+            " AND finished_at < now() - make_interval(days =>"
+            " CASE WHEN dedupe_key LIKE 'schedule:%' THEN $2::int ELSE $3::int END)"
             " LIMIT $4), gone AS (DELETE FROM job j USING old WHERE j.id = old.id RETURNING 1)"
             " SELECT count(*) FROM gone", list(FINISHED), scheduled, other, BATCH)
         deleted += n

@@ -8,6 +8,7 @@ Handlers report progress, shown on the job page.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -134,7 +135,8 @@ def schedule(name: str, kind: str, every_seconds: int, payload: dict | None = No
 async def sync_schedules() -> None:
     for name, (kind, every, payload) in SCHEDULES.items():
         await db.execute("INSERT INTO job_schedule (name, kind, interval_seconds, payload) VALUES ($1,$2,$3,$4::jsonb) "
-                         "ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, interval_seconds = EXCLUDED.interval_seconds",
+                         "ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, "
+                         "interval_seconds = EXCLUDED.interval_seconds",
                          name, kind, every, json.dumps(payload))
 
 
@@ -176,10 +178,8 @@ async def worker_loop(stop: asyncio.Event | None = None, idle_seconds: float = 1
             while not stop.is_set() and await run_one(name):
                 pass
             wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=idle_seconds)
-            except TimeoutError:
-                pass
     finally:
         await listener.close()
 

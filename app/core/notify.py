@@ -53,7 +53,8 @@ def register_channel(name: str, sender: Callable[[dict, str, str], Awaitable[Non
 
 
 async def template_for(code: str, channel: str) -> tuple[str, str] | None:
-    row = await db.fetchrow("SELECT subject, body FROM message_template WHERE code = $1 AND channel = $2", code, channel)
+    row = await db.fetchrow("SELECT subject, body FROM message_template WHERE code = $1 AND channel = $2",
+                            code, channel)
     if row:
         return row["subject"], row["body"]
     default = DEFAULT_TEMPLATES.get(code, (None, {}))[1].get(channel)

@@ -64,7 +64,8 @@ class PageRequest:
 
         per_page = _int("per_page", 20)
         per_page = per_page if per_page in PER_PAGE_CHOICES else 20
-        return cls(page=min(MAX_PAGE, max(1, _int("page", 1))), per_page=per_page, sort=params.get("sort") or default_sort)
+        return cls(page=min(MAX_PAGE, max(1, _int("page", 1))), per_page=per_page,
+                   sort=params.get("sort") or default_sort)
 
     def order_by(self, allowed: Mapping[str, str], default: str) -> str:
         """ORDER BY from `sort` ("name" or "-name") restricted to allowed keys → SQL columns."""

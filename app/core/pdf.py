@@ -115,6 +115,7 @@ async def render_pdf_async(template: str, **context: Any) -> bytes:
 def pdf_response(filename: str, data: bytes, *, inline: bool = True) -> Response:
     """The PDF shown in the browser (inline) with a UTF-8 filename (RFC 5987/6266) and an ASCII fallback."""
     fallback = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename) or "document.pdf"
-    disposition = f"{'inline' if inline else 'attachment'}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    disposition = (f"{'inline' if inline else 'attachment'}; filename=\"{fallback}\"; "
+                   f"filename*=UTF-8''{quote(filename, safe='')}")
     return Response(content=data, media_type="application/pdf",
                     headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})

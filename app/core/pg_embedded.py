@@ -197,7 +197,8 @@ def _tune(port: int, data: Path) -> None:
     wanted = wanted_settings()
     names = ", ".join(f"'{k}'" for k in wanted)
     current = subprocess.run([*psql, "SELECT name, context, CASE WHEN unit IS NULL THEN setting ELSE "
-                              f"pg_size_bytes(current_setting(name))::text END FROM pg_settings WHERE name IN ({names})",
+                              "pg_size_bytes(current_setting(name))::text END FROM pg_settings "
+                              f"WHERE name IN ({names})",
                               "postgres"], capture_output=True, text=True, check=True).stdout
     have = {name: (context, value) for name, context, value in (ln.split("|") for ln in current.split() if ln)}
     changed = {}

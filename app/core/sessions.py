@@ -15,6 +15,7 @@ is refused. Role, data-scope and profile changes drop the cached user: the next 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
@@ -295,10 +296,8 @@ class Listener:
     async def stop(self) -> None:
         if self.task:
             self.task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self.task
-            except asyncio.CancelledError:
-                pass
 
     async def _run(self) -> None:
         import asyncpg
@@ -312,7 +311,8 @@ class Listener:
                 await asyncio.sleep(1)
                 continue
             try:
-                con.add_termination_listener(lambda _c: lost.set())
+                # bound now: the listener must set this connection's event, never a later loop's
+                con.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await con.add_listener(CHANNEL, lambda _c, _pid, _ch, payload: _apply(payload))
                 clear()  # whatever changed while not listening
                 self.connected.set()

@@ -117,10 +117,7 @@ async def render(request: Request, template: str, *, block: str | None = None, s
         for provider in shell_context_providers:
             ctx.update(await provider(request))
     ctx["flashes"] = flashes
-    if fragment:
-        html = "".join(tmpl.blocks[block](tmpl.new_context(ctx)))
-    else:
-        html = tmpl.render(ctx)
+    html = "".join(tmpl.blocks[block](tmpl.new_context(ctx))) if fragment else tmpl.render(ctx)
     response = Response(content=html, status_code=status, media_type="text/html",
                         headers=headers or {})
     if flashes:

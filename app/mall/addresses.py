@@ -52,12 +52,14 @@ async def save(user: Actor, values: dict, address_id: int | None = None) -> int:
         if address_id is None:
             address_id = await db.fetchval(
                 "INSERT INTO mall_address (name, phone, region_code, region_name, detail, is_default, \"user\","
-                " created_by, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7::bigint, $7::bigint, $7::bigint) RETURNING id", *args)
+                " created_by, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7::bigint, $7::bigint, $7::bigint)"
+                " RETURNING id", *args)
         else:
             await get(user.id, address_id)
             await db.execute(
                 "UPDATE mall_address SET name = $1, phone = $2, region_code = $3, region_name = $4, detail = $5,"
-                " is_default = is_default OR $6, updated_by = $7::bigint, updated_at = now() WHERE id = $8 AND \"user\" = $7::bigint",
+                " is_default = is_default OR $6, updated_by = $7::bigint, updated_at = now()"
+                " WHERE id = $8 AND \"user\" = $7::bigint",
                 *args, address_id)
         await audit.record(user, "mall.address.save", "mall_address", address_id,
                            after={"region": code, "default": make_default})

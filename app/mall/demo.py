@@ -36,16 +36,19 @@ PRODUCTS = [
     ("图书", "校园地图手绘本", "折页", 4, 80, 0, ["express", "pickup"], [({}, 0)]),  # sold out: the shop shows it
 ]
 PICKUP_POINTS = [
-    ("校友之家（主校区）", "110108", "北京市海淀区同窗路 1 号校友之家一层", "周一至周五 9:00-17:00", "刘老师", "010-62750000"),
-    ("上海校友会办公室", "310104", "上海市徐汇区漕溪北路 88 号 12 楼", "周二、周四 10:00-16:00", "张老师", "021-64870000"),
+    ("校友之家（主校区）", "110108", "北京市海淀区同窗路 1 号校友之家一层", "周一至周五 9:00-17:00", "刘老师",
+     "010-62750000"),
+    ("上海校友会办公室", "310104", "上海市徐汇区漕溪北路 88 号 12 楼", "周二、周四 10:00-16:00", "张老师",
+     "021-64870000"),
 ]
 DEMO_POINTS = 5000
 
 
 def _detail(name: str, subtitle: str) -> str:
     """Through the same sanitiser as the product form: the shop prints detail_html unescaped."""
-    return sanitize_html(f"<p><strong>{name}</strong>：{subtitle}。</p><ul><li>校友会官方出品</li><li>积分兑换，支持快递或自提</li>"
-                         "</ul><p>如有质量问题，请在收货后 7 天内联系校友会。</p>")
+    return sanitize_html(f"<p><strong>{name}</strong>：{subtitle}。</p>"
+                         "<ul><li>校友会官方出品</li><li>积分兑换，支持快递或自提</li></ul>"
+                         "<p>如有质量问题，请在收货后 7 天内联系校友会。</p>")
 
 
 async def seed_demo() -> None:
@@ -64,8 +67,8 @@ async def seed_demo() -> None:
                 cats[cat], name, sub, _detail(name, sub), images, images[0], modes, sort)
             for i, (spec, stock) in enumerate(skus):
                 await db.execute("INSERT INTO mall_sku (product, spec, code, price_points, price_cash, stock, sort)"
-                                 " VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7)", pid, json.dumps(spec, ensure_ascii=False),
-                                 f"TC{pid:04d}-{i + 1}", points, cash, stock, i)
+                                 " VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7)", pid,
+                                 json.dumps(spec, ensure_ascii=False), f"TC{pid:04d}-{i + 1}", points, cash, stock, i)
         await db.execute("INSERT INTO mall_shipping_rule (region_prefix, fee, free_over_points) VALUES"
                          " ('', 0, 0), ('65', 1500, 3000), ('54', 1500, 3000) ON CONFLICT DO NOTHING")
         for sort, (name, region, address, hours, contact, phone) in enumerate(PICKUP_POINTS):

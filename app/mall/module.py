@@ -2,7 +2,7 @@
 This file is its table of contents: everything it registers with the app."""
 from app.core.i18n import N_
 from app.core.menus import MenuEntry
-from app.core.modules import Module, PermissionGroup
+from app.core.modules import Module, PermissionGroup, Schedule
 
 MODULE = Module(
     name="mall",
@@ -32,16 +32,35 @@ MODULE = Module(
     menus=(
         MenuEntry("mall", N_("Points mall"), "", "shop", "", 300),
         MenuEntry("mall.orders", N_("Orders"), "/admin/mall/orders", "list", "mall.order.view", 1, "mall"),
-        MenuEntry("mall.pickup", N_("Pickup verification"), "/admin/mall/pickup-verify", "check", "mall.order.pickup", 2, "mall"),
+        MenuEntry("mall.pickup", N_("Pickup verification"), "/admin/mall/pickup-verify", "check", "mall.order.pickup",
+                  2, "mall"),
         MenuEntry("mall.products", N_("Products"), "/admin/mall/products", "box", "mall.product.view", 3, "mall"),
-        MenuEntry("mall.categories", N_("Categories"), "/admin/mall/categories", "tree", "mall.category.edit", 4, "mall"),
+        MenuEntry("mall.categories", N_("Categories"), "/admin/mall/categories", "tree", "mall.category.edit", 4,
+                  "mall"),
         MenuEntry("mall.delivery", N_("Delivery"), "/admin/mall/delivery", "truck", "mall.delivery.edit", 5, "mall"),
         MenuEntry("mall.reviews", N_("Reviews"), "/admin/mall/reviews", "star", "mall.review.moderate", 6, "mall"),
         MenuEntry("mall.stats", N_("Mall statistics"), "/admin/mall/stats", "chart", "mall.stats.view", 7, "mall"),
         MenuEntry("mall.print", N_("Print jobs"), "/admin/mall/print-jobs", "printer", "mall.order.print", 8, "mall"),
     ),
-    routes=("routes.admin.categories", "routes.admin.delivery", "routes.h5.addresses", "routes.h5.checkout", "routes.h5.orders", "routes.h5.shop", "routes.admin.orders", "routes.h5.pay", "routes.admin.printing", "routes.admin.products", "routes.admin.reviews", "routes.admin.stats", ),
-    jobs=("order_jobs", "jobs", ),
-    audit_views=("audit_view", ),
+    routes=(
+        "routes.admin.categories",
+        "routes.admin.delivery",
+        "routes.admin.orders",
+        "routes.admin.printing",
+        "routes.admin.products",
+        "routes.admin.reviews",
+        "routes.admin.stats",
+        "routes.h5.addresses",
+        "routes.h5.checkout",
+        "routes.h5.orders",
+        "routes.h5.pay",
+        "routes.h5.shop",
+    ),
+    jobs=("jobs",),
+    schedules=(
+        # unpaid orders cancelled, receipts confirmed, unreviewed orders completed (orders.run_timeouts)
+        Schedule("mall.order_timeouts", "mall.order_timeouts", 60),
+    ),
+    audit_views=("audit_view",),
     demo="demo",
 )

@@ -223,7 +223,15 @@ async def submit_review(buyer_id: int, order_id: int, item_id: int, stars: int, 
         return review_id
 
 
-# --- timeouts (run by app/mall/order_jobs.py) -----------------------------------------------------
+# --- timeouts (the "mall.order_timeouts" job, every minute: see module.py) ------------------------
+
+async def run_timeouts() -> dict:
+    """Cancel unpaid orders after the payment deadline (stock and points come back), confirm receipt N days
+    after shipping, complete unreviewed orders N days after receipt. Each transition is its own
+    transaction, so one failure does not hold up the rest."""
+    return {"cancelled": await cancel_unpaid_orders(), "confirmed": await confirm_overdue_receipts(),
+            "completed": await complete_unreviewed_orders()}
+
 
 async def _due(sql: str) -> list[int]:
     return [r["id"] for r in await db.fetch(sql)]

@@ -1,7 +1,7 @@
 """Order printing (MALL-07): A4 order sheets, packing lists, 100×150 mm shipping labels and 100×100 mm
 pickup labels with a Code 128 barcode of the order no and a QR code. A batch is ONE HTML document laid
 out by ONE WeasyPrint render (one page per order): fonts load and subset once, which is what makes 500
-sheets fast. Batches over INLINE_MAX orders run as a job (print_jobs.py) and wait as a download."""
+sheets fast. Batches over INLINE_MAX orders run as a job (print_batches.py) and wait as a download."""
 from __future__ import annotations
 
 import json
@@ -53,7 +53,8 @@ async def load_orders(actor: Actor, ids: list[int]) -> list[dict]:
     orders = await db.fetch(
         "SELECT o.*, u.name AS user_name, u.username, u.phone AS user_phone, pp.name AS pickup_name,"
         " pp.address AS pickup_address, pp.hours AS pickup_hours, pp.phone AS pickup_phone"
-        " FROM mall_order o JOIN app_user u ON u.id = o.\"user\" LEFT JOIN mall_pickup_point pp ON pp.id = o.pickup_point"
+        " FROM mall_order o JOIN app_user u ON u.id = o.\"user\""
+        " LEFT JOIN mall_pickup_point pp ON pp.id = o.pickup_point"
         f" WHERE o.id = ANY($1::bigint[]) AND {scope}", *args)
     items = await db.fetch("SELECT i.*, k.code AS sku_code FROM mall_order_item i LEFT JOIN mall_sku k ON k.id = i.sku"
                            " WHERE i.\"order\" = ANY($1::bigint[]) ORDER BY i.id", [o["id"] for o in orders])

@@ -82,7 +82,8 @@ async def add_to_cart(user: Actor, sku_id: int | None, qty: int) -> None:
     if sku["stock"] < qty:
         raise Invalid("qty", _("Only %(n)s left in stock.", n=sku["stock"]))
     async with db.transaction():
-        await db.execute("INSERT INTO mall_cart (\"user\", sku, qty, created_by) VALUES ($1::bigint, $2, $3, $1::bigint)"
+        await db.execute("INSERT INTO mall_cart (\"user\", sku, qty, created_by)"
+                         " VALUES ($1::bigint, $2, $3, $1::bigint)"
                          " ON CONFLICT (\"user\", sku) DO UPDATE SET qty = LEAST(mall_cart.qty + EXCLUDED.qty, $4),"
                          " updated_at = now()", user.id, sku_id, qty, MAX_QTY)
         await audit.record(user, "mall.cart.add", "mall_cart", sku_id, after={"qty": qty})

@@ -1,4 +1,6 @@
 """Unified points service (SUP-09): earn, spend, refund, grant/deduct, expire, balance, rule-based awards.
+The public api of the points module: the one file other modules may import (the mall's checkout, orders
+and demo data; the import-linter contract names the edge); this module's own services build on it too.
 
 Every call is idempotent by `key` (a UNIQUE index on pts_ledger.key: the same key again returns the
 first Entry and changes nothing) and joins the caller's transaction, so checkout can reserve stock,
@@ -88,7 +90,8 @@ async def _locked(key: str, user_id: int) -> tuple[Entry | None, int]:
 
 
 async def _write(user_id: int, delta: int, balance: int, *, kind: str, key: str, reason: str, ref: str = "",
-                 action: str = "", refund_of: str | None = None, actor: Actor | None, earned: int | None = None) -> Entry:
+                 action: str = "", refund_of: str | None = None, actor: Actor | None,
+                 earned: int | None = None) -> Entry:
     """Append the ledger row and move the locked account to its balance_after, in one transaction."""
     actor = actor or SYSTEM
     after = balance + delta
@@ -160,8 +163,8 @@ async def refund(user_id: int, *, key: str, original_key: str, reason: str,
         done, balance = await _locked(key, user_id)
         if done is not None:
             return done
-        spent = await db.fetchrow("SELECT delta, ref FROM pts_ledger WHERE key = $1 AND user_id = $2 AND kind = 'spend'",
-                                  original_key, user_id)
+        spent = await db.fetchrow("SELECT delta, ref FROM pts_ledger"
+                                  " WHERE key = $1 AND user_id = $2 AND kind = 'spend'", original_key, user_id)
         if spent is None or await db.fetchval("SELECT 1 FROM pts_ledger WHERE refund_of = $1", original_key):
             return None
         return await _write(user_id, -spent["delta"], balance, kind="refund", key=key, reason=reason,
@@ -235,8 +238,8 @@ async def ledger_consistent(user_id: int | None = None) -> list[int]:
     An empty list means every balance is exactly what the ledger says."""
     rows = await db.fetch(
         "SELECT a.user_id FROM pts_account a"
-        " LEFT JOIN LATERAL (SELECT coalesce(sum(delta), 0)::bigint AS total FROM pts_ledger l WHERE l.user_id = a.user_id)"
-        " s ON true"
+        " LEFT JOIN LATERAL (SELECT coalesce(sum(delta), 0)::bigint AS total FROM pts_ledger l"
+        " WHERE l.user_id = a.user_id) s ON true"
         " LEFT JOIN LATERAL (SELECT balance_after FROM pts_ledger l WHERE l.user_id = a.user_id"
         " ORDER BY id DESC LIMIT 1) last ON true"
         " WHERE ($1::int IS NULL OR a.user_id = $1)"

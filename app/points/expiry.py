@@ -34,7 +34,8 @@ BATCH = 500
 DEADLINE_SQL = """(CASE WHEN $3::boolean
   THEN date_trunc('year', (l.created_at AT TIME ZONE 'Asia/Shanghai') + make_interval(months => $2::int))
        + interval '1 year'
-  ELSE (l.created_at AT TIME ZONE 'Asia/Shanghai') + make_interval(months => $2::int) END) AT TIME ZONE 'Asia/Shanghai'"""
+  ELSE (l.created_at AT TIME ZONE 'Asia/Shanghai') + make_interval(months => $2::int) END)
+  AT TIME ZONE 'Asia/Shanghai'"""
 
 # One user's lots with what is left of each after FIFO use, and which of the rest expires now.
 EXPIRABLE_SQL = f"""

@@ -1,25 +1,17 @@
-"""Unified points api (SUP-09) and its admin: rules and tasks, ledger, levels, manual grants (MALL-01 … MALL-04).
-This file is its table of contents: everything it registers with the app. Other modules use `app.points.api` (earn/spend/refund/award)."""
+"""Unified points service (SUP-09) and its admin: rules and tasks, ledger, levels, manual grants (MALL-01 … MALL-04).
+This file is its table of contents: everything it registers with the app. Other modules use `app.points.api`
+(earn/spend/refund/award)."""
 from app.core.i18n import N_
 from app.core.menus import MenuEntry
-from app.core.modules import Module, PermissionGroup
-
-
-async def _daily_login(user_id: int) -> None:
-    """The "daily_login" rule (MALL-01): once per Asia/Shanghai day, its cap enforced by award()."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from app.points import api
-
-    day = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-    await api.award("daily_login", user_id, key=f"daily_login:{user_id}:{day}")
+from app.core.modules import Module, PermissionGroup, Schedule
 
 
 def _setup() -> None:
     from app.core import events
+    from app.points import daily_login  # late: reading the descriptor loads none of the services
 
-    events.subscribe("user.logged_in", _daily_login)
+    events.subscribe("user.logged_in", daily_login.award)
+
 
 MODULE = Module(
     name="points",
@@ -37,13 +29,24 @@ MODULE = Module(
         MenuEntry("points", N_("Points management"), "", "star", "", 290),
         MenuEntry("points.ledger", N_("Points ledger"), "/admin/points/ledger", "list", "pts.ledger.view", 1, "points"),
         MenuEntry("points.grant", N_("Grant or deduct"), "/admin/points/grant", "edit", "pts.grant", 2, "points"),
-        MenuEntry("points.rules", N_("Rules and tasks"), "/admin/points/rules", "settings", "pts.rule.edit", 3, "points"),
+        MenuEntry("points.rules", N_("Rules and tasks"), "/admin/points/rules", "settings", "pts.rule.edit", 3,
+                  "points"),
         MenuEntry("points.levels", N_("Member levels"), "/admin/points/levels", "star", "pts.level.edit", 4, "points"),
     ),
-    routes=("routes.admin.grants", "routes.h5.balance", "routes.admin.ledger", "routes.admin.levels", "routes.admin.rules", ),
-    jobs=("expiry_jobs", ),
-    import_specs=("grant_import", ),
-    audit_views=("audit_view", ),
+    routes=(
+        "routes.admin.grants",
+        "routes.admin.ledger",
+        "routes.admin.levels",
+        "routes.admin.rules",
+        "routes.h5.balance",
+    ),
+    jobs=("jobs",),
+    schedules=(
+        # points past their validity expire (expiry.run; nothing while the policy is off)
+        Schedule("pts.expire", "pts.expire", 3600),
+    ),
+    import_specs=("grant_import",),
+    audit_views=("audit_view",),
     demo="demo",
     setup=_setup,
 )

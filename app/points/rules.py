@@ -1,4 +1,4 @@
-"""Points rules and tasks (MALL-01): an action code other modules award by name (`service.award`), the
+"""Points rules and tasks (MALL-01): an action code other modules award by name (`api.award`), the
 points it gives, daily caps (times and/or points per Asia/Shanghai day), a lifetime cap (one-off tasks
 such as completing the profile), validity dates and an on/off switch. Enabled rules double as the
 alumni's "how to earn" task list on the H5 points page."""

@@ -1,6 +1,6 @@
-"""Alumni records (REC-01, REC-03): who may see which person, the list and the detail, and the writes
-every other records feature builds on. Visibility is one SQL fragment (`visible`) used by every path:
-list, search, query, detail, export, print and H5."""
+"""Alumni records (REC-01, REC-03): the list and the detail of the persons an actor may see, and the writes
+every other records feature builds on. This is the records module's surface for other modules; who may see
+which person (one SQL fragment, `visible`, used by every path) is in visibility.py."""
 from __future__ import annotations
 
 import json
@@ -12,37 +12,20 @@ from app.core import audit, cache, db, sqlfilter
 from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
-from app.core.masking import shown
 from app.core.pagination import Page, PageRequest
-from app.core.permissions import PermissionDenied
 from app.records import changes
 from app.records.fields import ID_TYPES
+from app.records.visibility import MAX_SECRECY, clearance, mask_row, visible
 
 PERSON_FIELDS = ("kind", "name", "gender", "birthday", "id_type", "id_number", "phone", "email", "wechat", "ethnicity",
                  "political_status", "native_region", "region", "address", "industry", "employer", "job_title",
                  "org", "is_key", "key_category", "key_note", "secrecy", "custom")
 EDUCATION_FIELDS = ("degree", "college", "major", "class_node", "class_name", "entry_year", "grad_year", "student_no")
 SORTS = {"name": "p.name", "id": "p.id", "created": "p.created_at", "birthday": "p.birthday", "employer": "p.employer"}
-MAX_SECRECY = 3
 
 
 class NotFound(Exception):
     """No such person, or not visible to this actor (the same answer: no existence leak)."""
-
-
-# --- visibility ---------------------------------------------------------------------------------------
-
-def clearance(actor: Actor) -> int:
-    """The highest secrecy level (密级) this actor may see: permissions rec.secrecy.1 … 3."""
-    if actor.is_superuser:
-        return MAX_SECRECY
-    return max((n for n in range(1, MAX_SECRECY + 1) if actor.can(f"rec.secrecy.{n}")), default=0)
-
-
-def visible(actor: Actor, args: list, alias: str = "p") -> str:
-    """WHERE fragment: active persons in the actor's data scope and within their clearance."""
-    return (f"{alias}.status = 'active' AND {actor.scope.sql(f'{alias}.org', None, args)}"
-            f" AND {alias}.secrecy <= {clearance(actor)}")
 
 
 # --- name search without pg_trgm ----------------------------------------------------------------------
@@ -91,7 +74,8 @@ class PersonFilters:
 
     @classmethod
     def from_query(cls, params) -> PersonFilters:
-        return cls(q=sqlfilter.text(params, "q", 100), kind=sqlfilter.choice(params, "kind", ("alumni", "student", "staff")),
+        return cls(q=sqlfilter.text(params, "q", 100),
+                   kind=sqlfilter.choice(params, "kind", ("alumni", "student", "staff")),
                    college=sqlfilter.number(params, "college"), entry_year=sqlfilter.number(params, "entry_year"),
                    org=sqlfilter.number(params, "org"), tag=sqlfilter.number(params, "tag"),
                    is_key=params.get("key") == "1")
@@ -123,8 +107,9 @@ LIST_COLUMNS = ("p.id, p.kind, p.name, p.gender, p.birthday, p.phone, p.email, p
                 " p.industry, p.is_key, p.secrecy, p.custom, p.org, p.created_at, p.id_number, p.ethnicity,"
                 " p.political_status, p.native_region, p.wechat, p.address, p.key_category")
 # The primary education record shown on list rows: the latest entry year.
-PRIMARY_EDUCATION = ("LEFT JOIN LATERAL (SELECT e.degree, e.college, e.major, e.class_name, e.entry_year, e.grad_year, e.student_no,"
-                     " c.name AS college_name FROM rec_education e LEFT JOIN org_node c ON c.id = e.college"
+PRIMARY_EDUCATION = ("LEFT JOIN LATERAL (SELECT e.degree, e.college, e.major, e.class_name, e.entry_year,"
+                     " e.grad_year, e.student_no, c.name AS college_name"
+                     " FROM rec_education e LEFT JOIN org_node c ON c.id = e.college"
                      " WHERE e.person = p.id ORDER BY e.entry_year DESC NULLS LAST, e.id DESC LIMIT 1) pe ON TRUE")
 COUNT_LIMIT = 10_000  # exact counts stop here: the list says "10,000+"
 ESTIMATE_ABOVE = 5_000  # when the planner expects more rows than this, show its estimate ("about N")
@@ -174,21 +159,11 @@ async def list_people(actor: Actor, f: PersonFilters, req: PageRequest, where: s
     if how == "estimate" and len(rows) < req.per_page:  # the last page tells the exact total
         total, how = req.offset + len(rows), "exact"
     for r in rows:
-        r["custom"] = _decode(r["custom"])
+        r["custom"] = decode_jsonb(r["custom"])
     page = Page([mask_row(actor, r) for r in rows], total, req.page, req.per_page, req.sort)
     page.capped = how == "capped"  # type: ignore[attr-defined]
     page.estimated = how == "estimate"  # type: ignore[attr-defined]
     return page
-
-
-def mask_row(actor: Actor, row: dict) -> dict:
-    """Personal values as this viewer may see them (SUP-16); key alumni details need rec.key.view."""
-    for key in ("name", "phone", "email", "id_number"):
-        if key in row and row[key] is not None:
-            row[key] = shown(actor, key, row[key])
-    if "key_category" in row and not actor.can("rec.key.view"):
-        row["key_category"] = ""
-    return row
 
 
 # --- detail -------------------------------------------------------------------------------------------
@@ -200,11 +175,11 @@ async def get_raw(actor: Actor, person_id: int) -> dict:
                             f" WHERE p.id = $1 AND {visible(actor, args)}", *args)
     if row is None:
         raise NotFound(person_id)
-    row["custom"] = _decode(row["custom"])
+    row["custom"] = decode_jsonb(row["custom"])
     return row
 
 
-def _decode(value: Any) -> dict:
+def decode_jsonb(value: Any) -> dict:
     """asyncpg returns jsonb as text."""
     if isinstance(value, str):
         value = json.loads(value)
@@ -257,7 +232,8 @@ async def _org_path(org_id: int | None) -> str | None:
     return await db.fetchval("SELECT path FROM org_node WHERE id = $1", org_id) if org_id else None
 
 
-def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
+def clean_person(data: dict[str, Any]) -> dict[str, Any]:
+    """The person columns of `data`, trimmed and checked (Invalid on a bad value); the import uses it too."""
     values = {k: data[k] for k in PERSON_FIELDS if k in data}
     for key in ("id_number", "phone", "email"):
         if key in values:
@@ -279,7 +255,7 @@ def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
 
 async def create_person(actor: Actor, data: dict[str, Any], educations: list[dict] = (), *, method: str = "manual",
                         batch: int | None = None) -> int:
-    values = _clean_person(data)
+    values = clean_person(data)
     values.setdefault("custom", {})
     _check_org(actor, await _org_path(values.get("org")))
     if int(values.get("secrecy") or 0) > clearance(actor):
@@ -291,7 +267,7 @@ async def create_person(actor: Actor, data: dict[str, Any], educations: list[dic
         person_id = await db.fetchval(
             f"INSERT INTO rec_person ({', '.join(cols)}, batch, created_by, updated_by) VALUES ({placeholders},"
             f" ${len(cols) + 1}, ${len(cols) + 2}, ${len(cols) + 2}) RETURNING id",
-            *[changes._json(values[c]) if c == "custom" else values[c] for c in cols], batch, actor.id)
+            *[changes.to_json(values[c]) if c == "custom" else values[c] for c in cols], batch, actor.id)
         logged = {k: v for k, v in values.items() if k != "name_terms"}
         await changes.log_row(actor, person_id, method, "basic", person_id, None, logged, batch)
         for education in educations:
@@ -306,7 +282,7 @@ async def update_person(actor: Actor, person_id: int, data: dict[str, Any], *, m
     """Apply changed fields; returns their names. Custom values merge into the existing ones."""
     async with db.transaction():
         before = await get_raw(actor, person_id)
-        values = _clean_person(data)
+        values = clean_person(data)
         if "custom" in values:
             values["custom"] = {**(before["custom"] or {}), **(values["custom"] or {})}
         if "org" in values and values["org"] != before["org"]:
@@ -318,7 +294,7 @@ async def update_person(actor: Actor, person_id: int, data: dict[str, Any], *, m
         if not changed:
             return []
         sets = [f"{k} = ${i + 2}" + ("::jsonb" if k == "custom" else "") for i, k in enumerate(changed)]
-        args = [changes._json(values[k]) if k == "custom" else values[k] for k in changed]
+        args = [changes.to_json(values[k]) if k == "custom" else values[k] for k in changed]
         if "name" in changed:
             sets.append(f"name_terms = ${len(args) + 2}")
             args.append(search_terms(values["name"]))
@@ -331,7 +307,8 @@ async def update_person(actor: Actor, person_id: int, data: dict[str, Any], *, m
     return changed
 
 
-def _clean_education(data: dict[str, Any]) -> dict[str, Any]:
+def clean_education(data: dict[str, Any]) -> dict[str, Any]:
+    """The education columns of `data`, years checked (Invalid on a bad value); the import uses it too."""
     values = {k: data.get(k) for k in EDUCATION_FIELDS if k in data}
     for key in ("entry_year", "grad_year"):
         year = values.get(key)
@@ -351,7 +328,7 @@ async def add_education(actor: Actor, person_id: int, data: dict[str, Any], *, m
                         batch: int | None = None, check: bool = True) -> int:
     if check:
         await get_raw(actor, person_id)
-    values = _clean_education(data)
+    values = clean_education(data)
     cols = list(values)
     row_id = await db.fetchval(
         f"INSERT INTO rec_education (person, {', '.join(cols)}, batch, created_by) VALUES ($1,"
@@ -368,7 +345,7 @@ async def update_education(actor: Actor, person_id: int, education_id: int, data
         before = await db.fetchrow("SELECT * FROM rec_education WHERE id = $1 AND person = $2", education_id, person_id)
         if before is None:
             raise NotFound(education_id)
-        values = _clean_education(data)
+        values = clean_education(data)
         changed = [k for k in values if before[k] != values[k]]
         if changed:
             sets = ", ".join(f"{k} = ${i + 2}" for i, k in enumerate(changed))
@@ -405,8 +382,3 @@ async def add_contact(actor: Actor, person_id: int, method: str, summary: str, c
                               {"method": method, "summary": summary.strip()[:2000]})
         await audit.record(actor, "create", "rec_contact_log", row_id, org_id=person["org"], summary=person["name"])
     return row_id
-
-
-def require_key_view(actor: Actor) -> None:
-    if not actor.can("rec.key.view"):
-        raise PermissionDenied("rec.key.view")

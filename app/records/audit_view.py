@@ -1,5 +1,5 @@
 """How the audit log (SUP-14) shows entries about alumni records: personal values masked as on the
-record's own pages (api.mask_row, SUP-16) and only entries about persons the viewer may see (data
+record's own pages (visibility.mask_row, SUP-16) and only entries about persons the viewer may see (data
 scope and secrecy, as in the change log: merged records' history stays readable)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from app.core import audit
 from app.core.audit import ENTITY_ID, Actor
 from app.core.masking import MASKABLE, shown
-from app.records import api, change_log
+from app.records import change_log, visibility
 
 # Entries whose summary is the person's name when they are about one record (entity_id a single id).
 NAMED = ("rec_person", "rec_work", "rec_file", "rec_contact_log")
@@ -18,7 +18,7 @@ MERGE_SUMMARY = re.compile(r"^(.*) #(\d+) → (.*) #(\d+)$")  # merge.py: "<othe
 def _mask_person(viewer: Actor, data: dict | None) -> None:
     if not data:
         return
-    api.mask_row(viewer, data)
+    visibility.mask_row(viewer, data)
     if "key_note" in data and not viewer.can("rec.key.view"):  # as get_person: key alumni details
         data["key_note"] = ""
 
@@ -42,7 +42,7 @@ def mask_entry(viewer: Actor, entry: dict) -> None:
 
 def _person_sql(viewer: Actor, args: list, person_id_sql: str) -> str:
     return (f"EXISTS (SELECT 1 FROM rec_person p WHERE p.id = {person_id_sql}"
-            f" AND {change_log._scope(viewer, args)})")
+            f" AND {change_log.scope_sql(viewer, args)})")
 
 
 def _section_person(table: str, section: str) -> str:
@@ -54,7 +54,7 @@ def _section_person(table: str, section: str) -> str:
 
 def _visible(person_id_sql: str, *, single_only: bool = False):
     def visible(viewer: Actor, args: list) -> str:
-        if change_log._scope(viewer, []) == "TRUE":  # sees every record: skip the lookups
+        if change_log.scope_sql(viewer, []) == "TRUE":  # sees every record: skip the lookups
             return "TRUE"
         sql = _person_sql(viewer, args, person_id_sql)
         # rec_person entries about no single record (export, import ranges) are left to the entry's org scope.

@@ -16,7 +16,7 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.masking import shown
 from app.core.permissions import Scope
-from app.records import api, fields
+from app.records import api, fields, visibility
 
 MODES = {"overwrite": L("Overwrite"), "fill_empty": L("Fill if empty"), "review": L("Needs review")}
 DEFAULT_MODE = "review"
@@ -107,7 +107,7 @@ async def _propose(actor: Actor, person: dict, proposal: dict, source: str) -> i
     from app.records import changes
 
     proposal_id = await db.fetchval('INSERT INTO rec_proposal (person, "values", source) VALUES ($1, $2::jsonb, $3)'
-                                    " RETURNING id", person["id"], changes._json(proposal), source[:32])
+                                    " RETURNING id", person["id"], changes.to_json(proposal), source[:32])
     await todos.open_todo(TODO_KIND, f"rec_proposal:{proposal_id}",
                           _("Review profile changes of %(name)s", name=person["name"]),
                           f"/admin/records/proposals/{proposal_id}", "rec.person.edit", person["org"])
@@ -126,7 +126,7 @@ async def get_proposal(actor: Actor, proposal_id: int) -> dict:
     person = await api.get_raw(actor, row["person"])
     proposed = json.loads(row["values"]) if isinstance(row["values"], str) else row["values"]
     specs = {f.code: f for f in await self_fields()}
-    row["person_row"] = api.mask_row(actor, dict(person))
+    row["person_row"] = visibility.mask_row(actor, dict(person))
     row["items"] = []
     for code, value in proposed.items():
         spec = specs.get(code)

@@ -11,7 +11,7 @@ from app.core import audit, db, dictionary
 from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
-from app.records import api, changes, fields
+from app.records import changes, fields, visibility
 from app.records.api import PersonFilters, filter_where
 
 # Never set in bulk: identity values that must stay unique per person, and computed ones.
@@ -60,7 +60,7 @@ async def parse_value(actor: Actor, spec: fields.FieldSpec, raw: Any) -> Any:
     if spec.dict_type and text not in {k for k, _label in await dictionary.choices(spec.dict_type)}:
         raise Invalid(spec.code, _("Choose a value from the list."))
     if spec.code == "secrecy":
-        if int(text) > api.clearance(actor):
+        if int(text) > visibility.clearance(actor):
             raise Invalid("secrecy", _("You cannot set a secrecy level above your own clearance."))
         return int(text)
     return text[:200]
@@ -111,7 +111,7 @@ async def _set_custom(actor: Actor, where_sql: str, args: list, code: str, value
         f" INSERT INTO rec_change (person, batch, method, section, field, old, new, actor, actor_name, old_stamp)"
         f" SELECT t.id, ${n + 3}, 'batch_update', 'basic', 'custom.' || ${n + 5}::text, t.old, ${n + 1}::jsonb,"
         f" ${n + 2}, ${n + 4}, t.stamp FROM t JOIN u ON u.id = t.id RETURNING person",
-        *args, changes._json(value) or "null", actor.id, batch, actor.name, code)
+        *args, changes.to_json(value) or "null", actor.id, batch, actor.name, code)
     return len(rows)
 
 
@@ -138,7 +138,7 @@ async def apply(actor: Actor, filters: PersonFilters, values: dict[str, Any]) ->
         await db.execute("UPDATE rec_batch SET summary = $2 WHERE id = $1", batch,
                          _("Set %(fields)s on %(n)s records", n=len(touched),
                            fields=", ".join(specs[c].title for c in values))[:300])
-        await audit.record(actor, "batch_update", "rec_batch", batch, after={k: changes._json(v) for k, v in
+        await audit.record(actor, "batch_update", "rec_batch", batch, after={k: changes.to_json(v) for k, v in
                                                                              values.items()},
                            summary=_("%(n)s records changed", n=len(touched)))
     return batch, len(touched)

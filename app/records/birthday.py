@@ -7,11 +7,12 @@ import calendar
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
-from app.core import audit, db, notify, settings_store
+from app.core import audit, db, jobs, notify, settings_store
 from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
+from app.records import visibility
 
 TEMPLATE = "rec_birthday"
 CHANNELS = {"inbox": L("In-site message"), "email": L("Email"), "sms": L("SMS")}
@@ -25,7 +26,8 @@ notify.DEFAULT_TEMPLATES.setdefault(TEMPLATE, (L("Birthday greeting"), {
     "email": (L("Happy birthday, {{ name }}!"),
               L("Dear {{ name }},\n\n{{ school }} wishes you a happy birthday and every success in the year ahead.\n\n"
                 "Your alma mater is always glad to hear from you.")),
-    "sms": (L("Happy birthday"), L("[{{ school }}] Dear {{ name }}, happy birthday! Best wishes from your alma mater.")),
+    "sms": (L("Happy birthday"),
+            L("[{{ school }}] Dear {{ name }}, happy birthday! Best wishes from your alma mater.")),
 }))
 try:  # sample values for the template preview in the message api
     from app.support import messages
@@ -135,14 +137,18 @@ async def run(day: date | None = None, *, now: datetime | None = None, force: bo
     return {"day": day.isoformat(), "greeted": greeted, "deliveries": deliveries, "channels": channels}
 
 
+async def start_run(user_id: int) -> int:
+    """Greet today's birthdays now, whatever the send hour (still once per person and year): a job."""
+    return await jobs.enqueue("rec.birthday", {"day": date.today().isoformat(), "force": True}, created_by=user_id)
+
+
 async def recent(actor: Actor, limit: int = 20) -> list[dict]:
     """The latest greetings among the persons this admin may see, names masked for them."""
-    from app.records import api
-
     args: list = [limit]
     rows = await db.fetch(f"SELECT s.*, p.name FROM rec_birthday_sent s JOIN rec_person p ON p.id = s.person"
-                          f" WHERE {api.visible(actor, args)} ORDER BY s.sent_at DESC, s.id DESC LIMIT $1", *args)
-    return [api.mask_row(actor, r) for r in rows]
+                          f" WHERE {visibility.visible(actor, args)} ORDER BY s.sent_at DESC, s.id DESC LIMIT $1",
+                          *args)
+    return [visibility.mask_row(actor, r) for r in rows]
 
 
 async def today_count(day: date | None = None) -> int:

@@ -12,7 +12,7 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.masking import shown
 from app.core.pagination import Page, PageRequest
-from app.records import api, changes, fields, labels, person_forms
+from app.records import changes, fields, labels, person_forms, visibility
 
 BATCH_KINDS = ("manual", "import", "sync", "merge", "batch_update", "auto", "rollback")
 SORTS = {"at": "c.at", "id": "c.id"}
@@ -36,11 +36,12 @@ class ChangeFilters:
                    values["from"], values["to"], errors)
 
 
-def _scope(actor: Actor, args: list) -> str:
-    """Changes of persons the viewer may see (merged ones too: their history stays readable)."""
-    if actor.scope.all and api.clearance(actor) >= api.MAX_SECRECY:
+def scope_sql(actor: Actor, args: list) -> str:
+    """WHERE fragment over rec_person p: changes of persons the viewer may see (merged ones too: their history
+    stays readable); "TRUE" for a viewer who sees every record."""
+    if actor.scope.all and visibility.clearance(actor) >= visibility.MAX_SECRECY:
         return "TRUE"
-    return f"({actor.scope.sql('p.org', None, args)} AND p.secrecy <= {api.clearance(actor)})"
+    return f"({actor.scope.sql('p.org', None, args)} AND p.secrecy <= {visibility.clearance(actor)})"
 
 
 # keys of logged rows (education, work, contact log, archive file) that are not catalogue fields
@@ -125,7 +126,7 @@ async def _decorate(actor: Actor, rows: list[dict]) -> list[dict]:
 
 async def list_changes(actor: Actor, f: ChangeFilters, req: PageRequest) -> Page:
     args: list = []
-    where = sqlfilter.Where(args, _scope(actor, args))
+    where = sqlfilter.Where(args, scope_sql(actor, args))
     where.equals("c.method", f.method)
     where.contains("c.actor_name", f.operator)
     where.equals("c.person", f.person)
@@ -147,7 +148,7 @@ async def list_batches(actor: Actor, kind: str, status: str, req: PageRequest) -
     where = sqlfilter.Where(args)
     where.equals("b.kind", kind if kind in BATCH_KINDS else "")
     where.equals("b.status", status if status in ("done", "rolled_back") else "")
-    scope = _scope(actor, args)
+    scope = scope_sql(actor, args)
     if scope != "TRUE":
         where.add(f"EXISTS (SELECT 1 FROM rec_change c JOIN rec_person p ON p.id = c.person WHERE c.batch = b.id"
                   f" AND {scope})")
@@ -164,7 +165,7 @@ async def list_batches(actor: Actor, kind: str, status: str, req: PageRequest) -
 
 async def get_batch(actor: Actor, batch_id: int) -> dict | None:
     args: list = [batch_id]
-    scope = _scope(actor, args)
+    scope = scope_sql(actor, args)
     row = await db.fetchrow(
         f"SELECT b.*, (SELECT count(*) FROM rec_change c WHERE c.batch = b.id) AS changes FROM rec_batch b"
         f" WHERE b.id = $1 AND (NOT EXISTS (SELECT 1 FROM rec_change c WHERE c.batch = b.id) OR"
@@ -178,5 +179,5 @@ async def get_batch(actor: Actor, batch_id: int) -> dict | None:
 async def get_change(actor: Actor, change_id: int) -> dict | None:
     args: list = [change_id]
     rows = await db.fetch(f"SELECT c.*, p.name AS person_name FROM rec_change c LEFT JOIN rec_person p"
-                          f" ON p.id = c.person WHERE c.id = $1 AND {_scope(actor, args)}", *args)
+                          f" ON p.id = c.person WHERE c.id = $1 AND {scope_sql(actor, args)}", *args)
     return (await _decorate(actor, rows))[0] if rows else None

@@ -17,10 +17,10 @@ UPDATE_STAMP = ("updated_at", "updated_by")
 ROW_STAMP = ("created_at", "created_by", "updated_at", "updated_by")  # a deleted row comes back with all four
 
 
-def _json(value: Any) -> str | None:
+def to_json(value: Any) -> str | None:
+    """A value as JSON text for a jsonb parameter (dates as ISO text, decimals as numbers); None stays NULL."""
     if value is None:
         return None
-
     return json.dumps(value, ensure_ascii=False, default=_plain)
 
 
@@ -37,7 +37,7 @@ def stamp(row: dict | None, keys: tuple[str, ...] = UPDATE_STAMP) -> str | None:
     """The stamps of a row before a write, as the change log keeps them (None when the row has none)."""
     if not row:
         return None
-    return _json({k: row[k] for k in keys if k in row}) if any(k in row for k in keys) else None
+    return to_json({k: row[k] for k in keys if k in row}) if any(k in row for k in keys) else None
 
 
 async def open_batch(actor: Actor, kind: str, summary: str = "", ref: str = "") -> int:
@@ -57,7 +57,7 @@ async def log_fields(actor: Actor, person_id: int, method: str, before: dict, af
             " old_stamp) SELECT $1, $2, $3, $4, $5, f, o::jsonb, n::jsonb, $6, $7, $11::jsonb"
             " FROM unnest($8::text[], $9::text[], $10::text[]) AS t(f, o, n)",
             person_id, batch, method, section, row_id, actor.id, actor.name, changed,
-            [_json(before.get(k)) for k in changed], [_json(after.get(k)) for k in changed], stamp(was))
+            [to_json(before.get(k)) for k in changed], [to_json(after.get(k)) for k in changed], stamp(was))
     return changed
 
 
@@ -68,5 +68,5 @@ async def log_row(actor: Actor, person_id: int, method: str, section: str, row_i
     await db.execute(
         "INSERT INTO rec_change (person, batch, method, section, row_id, field, old, new, actor, actor_name,"
         " old_stamp) VALUES ($1, $2, $3, $4, $5, '', $6::jsonb, $7::jsonb, $8, $9, $10::jsonb)",
-        person_id, batch, method, section, row_id, _json(old), _json(new), actor.id, actor.name,
+        person_id, batch, method, section, row_id, to_json(old), to_json(new), actor.id, actor.name,
         stamp(was, ROW_STAMP))

@@ -13,7 +13,7 @@ from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import Page, PageRequest
-from app.records import api
+from app.records import visibility
 
 # Fields a rule may use → normalised SQL over alias p (empty values never match).
 KEY_FIELDS = {
@@ -84,7 +84,7 @@ def _pairs_sql(actor: Actor, rule_list: list[Rule], args: list) -> str:
         parts.append(
             f"SELECT g.ids[i] AS a, g.ids[j] AS b, {rule_name}::text AS rule FROM"
             f" (SELECT array_agg(p.id ORDER BY p.id) AS ids FROM rec_person p"
-            f" WHERE {api.visible(actor, args)} AND {present} GROUP BY {', '.join(keys)} HAVING count(*) > 1) g,"
+            f" WHERE {visibility.visible(actor, args)} AND {present} GROUP BY {', '.join(keys)} HAVING count(*) > 1) g,"
             f" generate_subscripts(g.ids, 1) i, generate_subscripts(g.ids, 1) j WHERE i < j")
     if not parts:
         return "SELECT NULL::bigint AS a, NULL::bigint AS b, NULL::text AS rule WHERE FALSE"
@@ -110,7 +110,7 @@ async def candidate_pairs(actor: Actor, req: PageRequest, rule_id: int | None = 
         f" ORDER BY score DESC, s.a, s.b LIMIT {req.per_page} OFFSET {req.offset}", *args)
     for r in rows:
         for side in ("a", "b"):
-            masked = api.mask_row(actor, {k: r[f"{side}_{k}"] for k in ("name", "phone", "id_number")})
+            masked = visibility.mask_row(actor, {k: r[f"{side}_{k}"] for k in ("name", "phone", "id_number")})
             for k, v in masked.items():
                 r[f"{side}_{k}"] = v
     return Page(rows, total, req.page, req.per_page)

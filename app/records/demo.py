@@ -32,7 +32,8 @@ async def _colleges() -> dict[str, int]:
 
 async def _class_nodes() -> dict[tuple[int, int], int]:
     """(college id, entry year) → class node, for the demo class nodes that exist (e.g. CS-2008-1)."""
-    rows = await db.fetch("SELECT n.id, n.code, n.parent FROM org_node n WHERE n.kind = 'class' AND n.code LIKE '%-%-%'")
+    rows = await db.fetch("SELECT n.id, n.code, n.parent FROM org_node n"
+                          " WHERE n.kind = 'class' AND n.code LIKE '%-%-%'")
     found = {}
     for r in rows:
         parts = r["code"].split("-")
@@ -72,7 +73,7 @@ async def generate(count: int, seed: int = 1, progress=None) -> int:
             if rng.random() < 0.2:  # some went on to a master's
                 m_entry = entry + 4
                 educations[-1].append((DEGREES[1], college, major, None, "", m_entry, m_entry + 3))
-        cols = list(zip(*people))
+        cols = list(zip(*people, strict=True))
         ids = await db.fetch(
             "INSERT INTO rec_person (kind, name, name_terms, gender, birthday, phone, region, industry, employer,"
             " job_title, org, is_key, secrecy, email)"
@@ -83,8 +84,8 @@ async def generate(count: int, seed: int = 1, progress=None) -> int:
             list(cols[0]), list(cols[1]), ["|".join(t) for t in cols[2]], list(cols[3]), list(cols[4]),
             list(cols[5]), list(cols[6]), list(cols[7]), list(cols[8]), list(cols[9]), list(cols[10]),
             list(cols[11]), list(cols[12]))
-        flat = [(row["id"], *e) for row, person_eds in zip(ids, educations) for e in person_eds]
-        ecols = list(zip(*flat))
+        flat = [(row["id"], *e) for row, person_eds in zip(ids, educations, strict=True) for e in person_eds]
+        ecols = list(zip(*flat, strict=True))
         await db.execute(
             "INSERT INTO rec_education (person, degree, college, major, class_node, class_name, entry_year, grad_year)"
             " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[],"

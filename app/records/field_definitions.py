@@ -27,7 +27,7 @@ class NotFound(Exception):
 
 
 def builtin_codes() -> set[str]:
-    return ({f.code for f in fields._builtin()} | set(api.PERSON_FIELDS) | set(api.EDUCATION_FIELDS)
+    return ({f.code for f in fields.builtin_fields()} | set(api.PERSON_FIELDS) | set(api.EDUCATION_FIELDS)
             | RESERVED)
 
 

@@ -44,7 +44,8 @@ class FieldSpec:
         return str(self.label)
 
 
-def _builtin() -> list[FieldSpec]:
+def builtin_fields() -> list[FieldSpec]:
+    """The built-in part of the catalogue, labels in the current language."""
     kinds = tuple((k, str(v)) for k, v in PERSON_KINDS.items())
     secrecy = tuple((str(k), str(v)) for k, v in SECRECY.items())
     id_types = tuple((k, str(v)) for k, v in ID_TYPES.items())
@@ -113,7 +114,7 @@ def forget_catalogue() -> None:
 
 
 async def _build_catalogue(english: bool) -> list[FieldSpec]:
-    specs = _builtin()
+    specs = builtin_fields()
     for row in await custom_fields():
         specs.append(FieldSpec(
             row["code"], (row["label_en"] if english and row["label_en"] else row["label"]), row["section"],

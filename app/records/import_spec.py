@@ -22,7 +22,7 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.import_files import as_date, as_email, as_int, as_list, as_phone, as_text
 from app.core.imports import ImportColumn, ImportContext, ImportSpec, register
-from app.records import api, changes, dedupe, fields, rollback
+from app.records import api, changes, dedupe, fields, rollback, visibility
 
 EDUCATION = ("degree", "college", "major", "class_name", "entry_year", "grad_year", "student_no")
 SKIPPED = {"created_at"}  # catalogue fields that are not typed in
@@ -216,7 +216,7 @@ async def _validate_row(values: dict, ctx: ImportContext) -> dict:
         names = ctx.cache["dicts"].get(spec.dict_type, {})
         texts = value if isinstance(value, list) else [value]
         codes = [names.get(str(t).strip().lower()) for t in texts]
-        bad = [t for t, c in zip(texts, codes) if c is None]
+        bad = [t for t, c in zip(texts, codes, strict=True) if c is None]
         if bad:
             errors[key] = _("Unknown value %(value)s for %(label)s.", value=bad[0], label=spec.title)
         else:
@@ -281,7 +281,7 @@ async def _find_duplicates(rows: list[dict], ctx: ImportContext) -> list[dict | 
         cols = ", ".join(f"k{n}" for n in range(len(rule)))
         types = ", ".join(f"${n + 2}::text[]" for n in range(len(rule)))
         match = " AND ".join(dedupe.probe_condition(f, f"k.k{n}") for n, f in enumerate(rule))
-        visible = api.visible(ctx.actor, args)
+        visible = visibility.visible(ctx.actor, args)
         # One index probe per key (the expression indexes on KEY_FIELDS): a plain join lets the planner
         # merge-join over the whole index, which at a million alumni costs a second per chunk.
         # (OFFSET 0 keeps the subquery from being flattened back into that join; no LIMIT, which would
@@ -296,7 +296,7 @@ async def _find_duplicates(rows: list[dict], ctx: ImportContext) -> list[dict | 
                 found[hit["i"]] = {"error": _("A record with the same %(rule)s exists outside your data scope; ask"
                                               " an administrator to import this row.", rule=label)}
             else:
-                name = api.mask_row(ctx.actor, {"name": hit["name"]})["name"]
+                name = visibility.mask_row(ctx.actor, {"name": hit["name"]})["name"]
                 found[hit["i"]] = {"id": hit["id"], "label": f"{name} #{hit['id']}", "rule": label}
     return found
 
@@ -356,8 +356,9 @@ async def _insert_rows(table: str, types: dict[str, str], ids: list[int], rows: 
             args.append([json.dumps(rows[i][col], ensure_ascii=False, default=str) if kind in ("jsonb", "terms")
                          else rows[i][col] for i in members])
         names = [f"c{n}" for n in range(len(cols))]
-        arrays = ", ".join(f"${n + 2}::{'text' if types.get(c, 'text') in ('jsonb', 'terms') else types.get(c, 'text')}[]"
-                           for n, c in enumerate(cols))
+        arrays = ", ".join(
+            f"${n + 2}::{'text' if types.get(c, 'text') in ('jsonb', 'terms') else types.get(c, 'text')}[]"
+            for n, c in enumerate(cols))
         selects = [f"x.{names[n]}::jsonb" if types.get(c) == "jsonb" else
                    f"ARRAY(SELECT jsonb_array_elements_text(x.{names[n]}::jsonb))::varchar[]" if types.get(c) == "terms"
                    else f"x.{names[n]}" for n, c in enumerate(cols)]
@@ -379,17 +380,17 @@ async def _create_many(actor: Actor, rows: list[dict], ctx: ImportContext) -> li
     (the engine then redoes the chunk row by row to put the message on that row)."""
     catalogue = ctx.cache.get("fields") or await _catalogue_map()
     batch = ctx.cache.get("rec_batch")
-    limit = api.clearance(actor)
+    limit = visibility.clearance(actor)
     persons, educations = [], []
     for values in rows:
         person, custom, education = _split(values, catalogue)
         person.update(custom=custom, org=values.get("org_id"))
-        clean = api._clean_person(person)
+        clean = api.clean_person(person)
         clean.setdefault("custom", {})
         if int(clean.get("secrecy") or 0) > limit:
             raise Invalid("secrecy", _("You cannot set a secrecy level above your own clearance."))
         persons.append(clean)
-        educations.append(api._clean_education(education) if education else None)
+        educations.append(api.clean_education(education) if education else None)
     org_ids = sorted({p["org"] for p in persons if p.get("org")})
     paths = {r["id"]: r["path"] for r in await db.fetch("SELECT id, path FROM org_node WHERE id = ANY($1::int[])",
                                                         org_ids)}
@@ -400,14 +401,14 @@ async def _create_many(actor: Actor, rows: list[dict], ctx: ImportContext) -> li
     await _insert_rows("rec_person", PERSON_TYPES, person_ids,
                        [{**p, "name_terms": api.search_terms(p["name"])} for p in persons],
                        {"batch": batch, "created_by": actor.id, "updated_by": actor.id})
-    owners = [(pid, e) for pid, e in zip(person_ids, educations) if e is not None]
+    owners = [(pid, e) for pid, e in zip(person_ids, educations, strict=True) if e is not None]
     education_ids = await _next_ids("rec_education", len(owners)) if owners else []
     if owners:
         await _insert_rows("rec_education", EDUCATION_TYPES | {"person": "int"}, education_ids,
                            [{"person": pid, **e} for pid, e in owners], {"batch": batch, "created_by": actor.id})
     # The change log as create_person + add_education write it: the person row, then its education row.
-    log = [(pid, "basic", pid, changes._json(p)) for pid, p in zip(person_ids, persons)]
-    log += [(pid, "education", eid, changes._json(e)) for (pid, e), eid in zip(owners, education_ids)]
+    log = [(pid, "basic", pid, changes.to_json(p)) for pid, p in zip(person_ids, persons, strict=True)]
+    log += [(pid, "education", eid, changes.to_json(e)) for (pid, e), eid in zip(owners, education_ids, strict=True)]
     await db.execute(
         "INSERT INTO rec_change (person, batch, method, section, row_id, field, old, new, actor, actor_name)"
         " SELECT x.p, $5, 'import', x.s, x.r, '', NULL, x.n::jsonb, $6, $7 FROM unnest($1::bigint[], $2::text[],"

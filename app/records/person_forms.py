@@ -11,7 +11,7 @@ from app.core import dictionary
 from app.core.audit import Actor
 from app.core.forms import Field, Form, Invalid
 from app.core.i18n import gettext as _
-from app.records import api, fields, people, phone_forms
+from app.records import fields, people, phone_forms, visibility
 from app.support import org_tree
 
 SECTION_ORDER = ("basic", "contact", "education", "work", "key")
@@ -43,7 +43,7 @@ def _field(actor: Actor, spec: fields.FieldSpec, existing: Any = None) -> Field:
     kind = {"phone": "phone", "email": "email"}.get(spec.code, KIND_MAP.get(spec.kind, "text"))
     choices = list(spec.choices) if spec.choices else None
     if spec.code == "secrecy":
-        choices = [(k, v) for k, v in spec.choices if int(k) <= api.clearance(actor)]
+        choices = [(k, v) for k, v in spec.choices if int(k) <= visibility.clearance(actor)]
     required = spec.required and not (kind == "file" and existing)  # a stored file need not be sent again
     return Field(name_of(spec), spec.label, kind, required=required, dict_type=spec.dict_type or None,
                  choices=choices, max_length=200 if kind == "text" else None,
@@ -117,7 +117,7 @@ async def person_form(actor: Actor, data: dict | None = None, person: dict | Non
                                                                                           "secrecy": "0"})
     form = Form(form_fields, values)
     for name in locked:
-        form.data[name] = api.mask_row(actor, {name: person[name]})[name]
+        form.data[name] = visibility.mask_row(actor, {name: person[name]})[name]
     await dictionary.resolve_choices(form)
     if creating:
         form[EDU_PREFIX + "college"].choices = await _college_choices()
@@ -141,7 +141,7 @@ async def values_from(actor: Actor, form: Form, locked: set[str]) -> dict[str, A
                 custom[s.code] = stored
             continue
         if s.kind == "number":
-            value = phone_forms._number(name, value)
+            value = phone_forms.parse_number(name, value)
         if s.custom:
             custom[s.code] = value.isoformat() if isinstance(value, date) else value
         elif s.kind == "bool":

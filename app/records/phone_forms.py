@@ -65,7 +65,8 @@ async def person_form(actor: Actor, page: str, person: dict, data: dict | None =
     return form, locked
 
 
-def _number(name: str, value: Any) -> Any:
+def parse_number(name: str, value: Any) -> Any:
+    """A number field's input as int or float (None when empty); Invalid on the field `name` otherwise."""
     if value in (None, ""):
         return None
     try:
@@ -84,7 +85,7 @@ async def changes_from(page: str, form: Form, locked: set[str]) -> dict:
             continue
         value = form.cleaned.get(form_name(s))
         if s.kind == "number":
-            value = _number(form_name(s), value)
+            value = parse_number(form_name(s), value)
         if s.custom:
             custom[s.code] = value.isoformat() if isinstance(value, date) else value
         elif s.kind == "bool":

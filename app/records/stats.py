@@ -1,5 +1,5 @@
 """Alumni statistics (REC-17): counts by type, gender, college, entry year, region (province), industry,
-major and degree, over the persons the viewer may see (api.visible). One GROUP BY per chart; the
+major and degree, over the persons the viewer may see (visibility.visible). One GROUP BY per chart; the
 numbers are exported as xlsx by the route."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from app.core import db, dictionary
 from app.core.audit import Actor
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
-from app.records import api, fields
+from app.records import fields, visibility
 
 TOP = 20  # long tails (majors, industries) show their largest items
 
@@ -44,7 +44,7 @@ DICT_OF = {"gender": "gender", "region": "region", "industry": "industry", "degr
 async def _group(actor: Actor, key: str) -> list[dict]:
     _title, _kind, expr, over, order = CHARTS[key]
     args: list = []
-    where = api.visible(actor, args)
+    where = visibility.visible(actor, args)
     if over == "p":
         sql = f"SELECT {expr} AS code, count(*) AS value FROM rec_person p WHERE {where} GROUP BY 1"
     else:  # a person with two education records in one college counts once there
@@ -60,8 +60,8 @@ async def _labels(key: str, items: list[dict]) -> None:
         names = {k: str(v) for k, v in fields.PERSON_KINDS.items()}
     elif key == "college":
         ids = [i["code"] for i in items if i["code"] is not None]
-        names = {r["id"]: r["name"] for r in await db.fetch("SELECT id, name FROM org_node WHERE id = ANY($1::bigint[])",
-                                                               ids)}
+        rows = await db.fetch("SELECT id, name FROM org_node WHERE id = ANY($1::bigint[])", ids)
+        names = {r["id"]: r["name"] for r in rows}
     elif key in DICT_OF:
         names = await dictionary.label_map(DICT_OF[key])
     else:
@@ -88,7 +88,7 @@ async def overview(actor: Actor) -> dict:
         charts.append(Chart(key, str(title), kind, items if key in ("entry_year", "college") else _top(items)))
     by_kind = {i["code"]: i["value"] for i in charts[0].items}
     args: list = []
-    key_count = await db.fetchval(f"SELECT count(*) FROM rec_person p WHERE {api.visible(actor, args)}"
+    key_count = await db.fetchval(f"SELECT count(*) FROM rec_person p WHERE {visibility.visible(actor, args)}"
                                   f" AND p.is_key", *args)
     totals = {"all": sum(by_kind.values()), "alumni": by_kind.get("alumni", 0), "student": by_kind.get("student", 0),
               "staff": by_kind.get("staff", 0), "key": key_count}

@@ -361,3 +361,20 @@ async def due_sources() -> list[int]:
     rows = await db.fetch("SELECT id FROM rec_source WHERE enabled AND (last_run_at IS NULL OR"
                           " last_run_at + make_interval(mins => every_minutes) <= now()) ORDER BY id")
     return [r["id"] for r in rows]
+
+
+async def run_job(source_id: int, ctx: jobs.JobContext, user_id: int | None = None) -> dict:
+    """The rec.sync job: one run of the source; the result is its log row's counts."""
+    log_id = await run_source(source_id, ctx, user_id)
+    row = await db.fetchrow("SELECT status, created, updated, skipped, failed FROM rec_sync_log WHERE id = $1", log_id)
+    return {"log": log_id, **row}
+
+
+async def queue_due() -> list[int]:
+    """The periodic rec.sync_due: one rec.sync job per due source and slot (the slot is its last run), so
+    several workers queue each run once; returns the job ids (a slot already queued answers its job)."""
+    queued = []
+    for source_id in await due_sources():
+        slot = await db.fetchval("SELECT COALESCE(last_run_at::text, 'never') FROM rec_source WHERE id = $1", source_id)
+        queued.append(await jobs.enqueue("rec.sync", {"source": source_id}, dedupe_key=f"rec.sync:{source_id}:{slot}"))
+    return queued

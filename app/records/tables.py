@@ -25,7 +25,7 @@ class RecPerson(Stamped, Table, tablename="rec_person"):
     kind = Varchar(length=16, default="alumni")  # alumni / student / staff
     name = Varchar(length=64)
     # Character unigrams+bigrams of the name: substring search through a GIN index (no pg_trgm in the
-    # embedded server). Maintained by service.search_terms().
+    # embedded server). Maintained by api.search_terms().
     name_terms = Array(base_column=Varchar(length=8), default=list)
     gender = Varchar(length=8, default="")  # dict gender
     birthday = Date(null=True, default=None)
@@ -46,7 +46,7 @@ class RecPerson(Stamped, Table, tablename="rec_person"):
     is_key = Boolean(default=False)  # 重点校友
     key_category = Varchar(length=32, default="")
     key_note = Text(default="")
-    secrecy = SmallInt(default=0)  # 密级 0 public … 3 highest; see service.SECRECY
+    secrecy = SmallInt(default=0)  # 密级 0 public … 3 highest; see fields.SECRECY
     custom = JSONB(default="{}")  # values of custom fields, by field code
     photo = Varchar(length=200, default="")
     user = ForeignKey(AppUser, null=True, on_delete=OnDelete.set_null)  # linked login account

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.core import audit, db, sqlfilter
+from app.core import audit, db, jobs, sqlfilter
 from app.core.audit import SYSTEM, Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import Page, PageRequest
-from app.records import api, fields, query, saved_queries
+from app.records import api, fields, query, saved_queries, visibility
 
 COLORS = {"blue": L("Blue"), "green": L("Green"), "orange": L("Orange"), "red": L("Red"), "purple": L("Purple"),
           "gray": L("Gray")}
@@ -49,7 +49,7 @@ async def list_tags(actor: Actor, kind: str = "", q: str = "", req: PageRequest 
         conds.append(f"t.name ILIKE ${len(args)}")
     where = " AND ".join(conds)
     total = await db.fetchval(f"SELECT count(*) FROM rec_tag t WHERE {where}", *args)
-    visible = api.visible(actor, args)
+    visible = visibility.visible(actor, args)
     order = req.order_by({"name": "t.name", "kind": "t.kind", "computed": "t.computed_at"}, "t.kind, t.name, t.id")
     rows = await db.fetch(
         f"SELECT t.*, o.name AS org_name, (SELECT count(*) FROM rec_person_tag pt JOIN rec_person p ON p.id = pt.person"
@@ -216,7 +216,7 @@ async def assign(actor: Actor, tag_id: int, person_ids) -> int:
         args: list = [tag_id, ids, actor.id]
         rows = await db.fetch(
             f"INSERT INTO rec_person_tag (person, tag, added_by) SELECT p.id, $1, $3 FROM rec_person p"
-            f" WHERE p.id = ANY($2::int[]) AND {api.visible(actor, args)}"
+            f" WHERE p.id = ANY($2::int[]) AND {visibility.visible(actor, args)}"
             f" ON CONFLICT (tag, person) DO NOTHING RETURNING person", *args)
         added = [r["person"] for r in rows]
         await _refresh_count(tag_id)
@@ -234,7 +234,7 @@ async def unassign(actor: Actor, tag_id: int, person_ids) -> int:
         args: list = [tag_id, ids]
         rows = await db.fetch(
             f"DELETE FROM rec_person_tag pt USING rec_person p WHERE pt.tag = $1 AND pt.person = p.id"
-            f" AND p.id = ANY($2::int[]) AND {api.visible(actor, args)} RETURNING pt.person", *args)
+            f" AND p.id = ANY($2::int[]) AND {visibility.visible(actor, args)} RETURNING pt.person", *args)
         removed = [r["person"] for r in rows]
         await _refresh_count(tag_id)
         if removed:
@@ -263,13 +263,18 @@ async def recompute(tag_id: int, actor: Actor = SYSTEM) -> dict:
                                  *where.args)
         added = await db.fetch(f"INSERT INTO rec_person_tag (person, tag) SELECT p.id, $1 FROM rec_person p"
                                f" WHERE {cond} ON CONFLICT (tag, person) DO NOTHING RETURNING person", *where.args)
-        count = await db.fetchval("UPDATE rec_tag SET member_count = (SELECT count(*) FROM rec_person_tag WHERE tag = $1),"
-                                  " computed_at = now() WHERE id = $1 RETURNING member_count", tag_id)
+        count = await db.fetchval("UPDATE rec_tag SET member_count = (SELECT count(*) FROM rec_person_tag"
+                                  " WHERE tag = $1), computed_at = now() WHERE id = $1 RETURNING member_count", tag_id)
         result = {"tag": tag_id, "added": len(added), "removed": len(removed), "members": count}
         if added or removed:
             await audit.record(actor, "recompute", "rec_tag", tag_id, after=result, org_id=tag["org"],
                                summary=tag["name"])
     return result
+
+
+async def start_recompute(user_id: int, tag_id: int) -> int:
+    """Recompute one smart tag now: a job (its status page follows progress)."""
+    return await jobs.enqueue("rec.smart_tags", {"tag": tag_id}, created_by=user_id)
 
 
 async def recompute_all(progress=None) -> dict:

@@ -16,7 +16,7 @@ from app.core import cache, cells, db, dictionary, sqlfilter, warmup
 from app.core.audit import Actor
 from app.core.i18n import current_locale
 from app.core.i18n import lazy as L
-from app.records import api
+from app.records import api, visibility
 
 # level key → (label, SQL expression over education alias e, parser of the query-string value)
 LEVELS: dict[str, tuple[Any, str]] = {
@@ -131,7 +131,7 @@ async def _level_counts(actor: Actor, level: str, path: dict[str, Any]) -> list[
     visibility for COUNTS_TTL seconds; after that recounted in the background (a root count takes
     seconds at a million alumni, nobody should wait for it twice)."""
     scope = actor.scope
-    key = ("rec.tree", scope.all, scope.subtree_paths, scope.org_ids, api.clearance(actor), level,
+    key = ("rec.tree", scope.all, scope.subtree_paths, scope.org_ids, visibility.clearance(actor), level,
            tuple(sorted(path.items())))
     return await cache.cached(key, COUNTS_TTL, lambda: _count_level(actor, level, path), stale=COUNTS_STALE)
 
@@ -139,7 +139,7 @@ async def _level_counts(actor: Actor, level: str, path: dict[str, Any]) -> list[
 async def _count_level(actor: Actor, level: str, path: dict[str, Any]) -> list[tuple[Any, int]]:
     """One GROUP BY over visible persons."""
     args: list = []
-    where = sqlfilter.Where(args, api.visible(actor, args))
+    where = sqlfilter.Where(args, visibility.visible(actor, args))
     expr = LEVELS[level][1]
     if path:
         where.add(education_condition(where, path))
@@ -164,7 +164,7 @@ async def build(actor: Actor, params) -> Tree:
     """The browse tree for these query parameters, shared (like its counts) by every viewer with the same
     visibility: its nodes, labels and links are the same for all of them."""
     scope = actor.scope
-    key = ("rec.tree.built", scope.all, scope.subtree_paths, scope.org_ids, api.clearance(actor),
+    key = ("rec.tree.built", scope.all, scope.subtree_paths, scope.org_ids, visibility.clearance(actor),
            current_locale.get(), tuple((k, v) for k, v in params.multi_items() if k != "page"))
     return await cache.cached(key, COUNTS_TTL, lambda: _build(actor, params), stale=COUNTS_STALE)
 
@@ -185,7 +185,7 @@ async def _build(actor: Actor, params) -> Tree:
         for node in nodes:
             counts[node.id] = node.count
         pick = chosen.get(level)
-        current = next((n for n, (v, _) in zip(nodes, rows) if pick is not None and v == pick), None)
+        current = next((n for n, (v, _) in zip(nodes, rows, strict=True) if pick is not None and v == pick), None)
         if current is None:
             break  # only the chosen path is expanded
         current.selected = True

@@ -84,9 +84,11 @@ async def list_accounts(actor: Actor, q: str, req: PageRequest) -> Page:
     where = Where()
     where.add(visible_sql(actor, where.args)).contains(["a.name", "o.name"], q)
     sql = where.sql()
-    base = f"FROM sms_account a LEFT JOIN sms_account p ON p.id = a.parent LEFT JOIN org_node o ON o.id = a.org WHERE {sql}"
+    base = (f"FROM sms_account a LEFT JOIN sms_account p ON p.id = a.parent LEFT JOIN org_node o ON o.id = a.org"
+            f" WHERE {sql}")
     total = await db.fetchval(f"SELECT count(*) {base}", *where.args)
-    order = req.order_by({"name": "a.name", "balance": "a.balance"}, "COALESCE(a.parent, a.id), a.parent NULLS FIRST, a.id")
+    order = req.order_by({"name": "a.name", "balance": "a.balance"},
+                         "COALESCE(a.parent, a.id), a.parent NULLS FIRST, a.id")
     rows = await db.fetch(
         f"SELECT a.*, p.name AS parent_name, o.name AS org_name,"
         f" (SELECT count(*) FROM sms_account_member m WHERE m.account = a.id) AS member_count {base}"
@@ -148,9 +150,9 @@ async def update(actor: Actor, account_id: int, data: dict) -> None:
 
 async def members(actor: Actor, account_id: int) -> list[dict]:
     await get(actor, account_id)
-    return await db.fetch("SELECT m.id, m.role, m.created_at, u.id AS user_id, u.username, u.name FROM sms_account_member m"
-                          " JOIN app_user u ON u.id = m.\"user\" WHERE m.account = $1 ORDER BY m.role, u.username",
-                          account_id)
+    return await db.fetch("SELECT m.id, m.role, m.created_at, u.id AS user_id, u.username, u.name"
+                          " FROM sms_account_member m JOIN app_user u ON u.id = m.\"user\" WHERE m.account = $1"
+                          " ORDER BY m.role, u.username", account_id)
 
 
 async def add_member(actor: Actor, account_id: int, username: str, role: str) -> None:
@@ -176,8 +178,8 @@ async def add_member(actor: Actor, account_id: int, username: str, role: str) ->
 async def remove_member(actor: Actor, account_id: int, member_id: int) -> None:
     account = await get(actor, account_id)
     async with db.transaction():
-        row = await db.fetchrow("DELETE FROM sms_account_member WHERE id = $1 AND account = $2 RETURNING \"user\", role",
-                                member_id, account_id)
+        row = await db.fetchrow("DELETE FROM sms_account_member WHERE id = $1 AND account = $2"
+                                " RETURNING \"user\", role", member_id, account_id)
         if row is None:
             raise NotFound(member_id)
         await audit.record(actor, "sms.member.remove", "sms_account", account_id, org_id=account["org"], before=row)
@@ -190,4 +192,5 @@ async def api_keys(actor: Actor, key_id: int | None = None) -> list[dict]:
         f"SELECT k.id, k.account, a.name AS account_name, k.\"user\", u.username, k.name, k.prefix, k.scopes,"
         f" k.rate_per_sec, k.status, k.expires_at, k.last_used_at, k.created_at FROM sms_api_key k"
         f" JOIN sms_account a ON a.id = k.account LEFT JOIN app_user u ON u.id = k.\"user\""
-        f" WHERE ($1::bigint IS NULL OR k.id = $1) AND {visible_sql(actor, args, 'k.account')} ORDER BY k.id DESC", *args)
+        f" WHERE ($1::bigint IS NULL OR k.id = $1) AND {visible_sql(actor, args, 'k.account')} ORDER BY k.id DESC",
+        *args)

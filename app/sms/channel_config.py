@@ -1,7 +1,7 @@
-"""Channel administration (SMS-11) and the platform monitor (SMS-09). Channels are rows of sms_channel:
-the dispatcher's registry (app.sms.channels) re-reads the table every few seconds, so an add, edit,
-disable or removal here takes effect without a restart. Secrets in the config are never sent back to
-the browser: an empty password field keeps the stored one."""
+"""Channel administration (SMS-11). Channels are rows of sms_channel: the dispatcher's registry
+(app.sms.channels) re-reads the table every few seconds, so an add, edit, disable or removal here takes
+effect without a restart. Secrets in the config are never sent back to the browser: an empty password
+field keeps the stored one. The monitor page's figures are in monitor.py."""
 from __future__ import annotations
 
 import json
@@ -30,8 +30,8 @@ def _config(row: dict) -> dict:
 
 async def list_channels() -> list[dict]:
     rows = await db.fetch(
-        "SELECT c.*, (SELECT count(*) FROM sms_message m WHERE m.channel = c.id AND m.status = 'submitted') AS in_flight"
-        " FROM sms_channel c ORDER BY c.name")
+        "SELECT c.*, (SELECT count(*) FROM sms_message m WHERE m.channel = c.id AND m.status = 'submitted')"
+        " AS in_flight FROM sms_channel c ORDER BY c.name")
     for r in rows:
         r["config"] = masked(_config(r))
     return rows
@@ -94,9 +94,10 @@ async def save_channel(actor: Actor, data: dict, channel_id: int | None = None) 
                 json.dumps(values["config"]), values["weight"], values["enabled"], values["max_tps"], actor.id)
         else:
             await db.execute(
-                "UPDATE sms_channel SET name = $2, kind = $3, config = $4::jsonb, weight = $5, enabled = $6, max_tps = $7,"
-                " updated_by = $8, updated_at = now() WHERE id = $1", channel_id, values["name"], values["kind"],
-                json.dumps(values["config"]), values["weight"], values["enabled"], values["max_tps"], actor.id)
+                "UPDATE sms_channel SET name = $2, kind = $3, config = $4::jsonb, weight = $5, enabled = $6,"
+                " max_tps = $7, updated_by = $8, updated_at = now() WHERE id = $1", channel_id, values["name"],
+                values["kind"], json.dumps(values["config"]), values["weight"], values["enabled"], values["max_tps"],
+                actor.id)
         await audit.record(actor, "sms.channel.save", "sms_channel", channel_id,
                            before={**old, "config": masked(old["config"])} if old else None,
                            after={**values, "config": masked(values["config"])})
@@ -126,28 +127,3 @@ async def remove_channel(actor: Actor, channel_id: int) -> None:
             raise Invalid("", _("No such channel."))
         await audit.record(actor, "sms.channel.remove", "sms_channel", channel_id, before=row)
 
-
-# --- monitor ------------------------------------------------------------------------------------------
-
-async def monitor() -> dict:
-    """Queue depth by status, dispatch rate over the last minutes, channels and open alerts."""
-    depth = await db.fetch("SELECT status, count(*) AS n FROM sms_message WHERE status IN"
-                           " ('scheduled', 'queued', 'submitting', 'submitted') GROUP BY status ORDER BY status")
-    rate = await db.fetch(
-        "SELECT to_char(date_trunc('minute', submitted_at), 'HH24:MI') AS label, count(*) AS value FROM sms_message"
-        " WHERE submitted_at >= now() - interval '10 minutes' GROUP BY date_trunc('minute', submitted_at) ORDER BY 1")
-    failure = await db.fetchrow(
-        "SELECT count(*) FILTER (WHERE status IN ('failed', 'expired', 'rejected')) AS failed, count(*) AS total"
-        " FROM sms_message WHERE done_at >= now() - interval '1 hour'")
-    alerts = await db.fetch("SELECT al.*, a.name AS account_name FROM sms_alert al LEFT JOIN sms_account a"
-                            " ON a.id = al.account WHERE al.acknowledged_at IS NULL ORDER BY al.created_at DESC LIMIT 100")
-    return {"depth": {r["status"]: r["n"] for r in depth}, "rate": rate, "failed": failure["failed"], "finished": failure["total"],
-            "channels": await list_channels(), "alerts": alerts}
-
-
-async def acknowledge_alert(actor: Actor, alert_id: int) -> None:
-    from app.sms import alerts
-
-    async with db.transaction():
-        await alerts.acknowledge(alert_id, user_id=actor.id)
-        await audit.record(actor, "sms.alert.ack", "sms_alert", alert_id)

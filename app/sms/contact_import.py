@@ -1,6 +1,6 @@
 """Address-book import (SMS-08) through the core import engine: each row names its book (a book the
 importer can see), so one file can fill several books. The engine keeps the per-row results; the
-"import history" page (contact_routes) lists these batches by operator and time."""
+"import history" page (routes/admin/contacts.py) lists these batches by operator and time."""
 from __future__ import annotations
 
 from app.core import audit, db

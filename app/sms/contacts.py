@@ -27,8 +27,8 @@ def visible_sql(actor: Actor, args: list, alias: str = "b") -> str:
     me = f"${len(args)}"
     scoped = actor.scope.sql(f"{alias}.org", None, args)
     return (f"(({alias}.kind = 'personal' AND {alias}.owner = {me}) OR ({alias}.kind <> 'personal' AND ({scoped}"
-            f" OR EXISTS (SELECT 1 FROM app_user u JOIN org_node uo ON uo.id = u.org JOIN org_node bo ON bo.id = {alias}.org"
-            f" WHERE u.id = {me} AND uo.path LIKE bo.path || '%'))))")
+            f" OR EXISTS (SELECT 1 FROM app_user u JOIN org_node uo ON uo.id = u.org"
+            f" JOIN org_node bo ON bo.id = {alias}.org WHERE u.id = {me} AND uo.path LIKE bo.path || '%'))))")
 
 
 def _books_where(actor: Actor, kind: str, args: list) -> str:
@@ -60,8 +60,9 @@ async def book_page(actor: Actor, kind: str, req: PageRequest) -> Page:
 
 async def get_book(actor: Actor, book_id: int | None) -> dict:
     args: list = [book_id]
-    row = await db.fetchrow(f"SELECT b.*, o.name AS org_name FROM sms_contact_book b LEFT JOIN org_node o ON o.id = b.org"
-                            f" WHERE b.id = $1 AND {visible_sql(actor, args)}", *args)
+    row = await db.fetchrow(f"SELECT b.*, o.name AS org_name FROM sms_contact_book b"
+                            f" LEFT JOIN org_node o ON o.id = b.org WHERE b.id = $1 AND {visible_sql(actor, args)}",
+                            *args)
     if row is None:
         raise NotFound(book_id)
     return row
@@ -117,8 +118,8 @@ async def list_contacts(actor: Actor, book_id: int, q: str, tag: str, req: PageR
 
 
 async def book_tags(book_id: int) -> list[str]:
-    return [r["t"] for r in await db.fetch("SELECT DISTINCT unnest(tags) AS t FROM sms_contact WHERE book = $1 ORDER BY 1",
-                                           book_id)]
+    rows = await db.fetch("SELECT DISTINCT unnest(tags) AS t FROM sms_contact WHERE book = $1 ORDER BY 1", book_id)
+    return [r["t"] for r in rows]
 
 
 def parse_tags(raw) -> list[str]:
@@ -183,8 +184,8 @@ async def group_choices(actor: Actor) -> list[tuple[str, str]]:
     """("b12", "Book (n)") and ("t12:tag", "Book › tag (n)") for every visible book."""
     args: list = []
     rows = await db.fetch(
-        f"SELECT b.id, b.name, NULL AS tag, count(c.id) AS n FROM sms_contact_book b LEFT JOIN sms_contact c ON c.book = b.id"
-        f" WHERE {visible_sql(actor, args)} GROUP BY b.id"
+        f"SELECT b.id, b.name, NULL AS tag, count(c.id) AS n FROM sms_contact_book b"
+        f" LEFT JOIN sms_contact c ON c.book = b.id WHERE {visible_sql(actor, args)} GROUP BY b.id"
         f" UNION ALL SELECT b.id, b.name, t.tag, count(*) FROM sms_contact_book b JOIN sms_contact c ON c.book = b.id"
         f" CROSS JOIN LATERAL unnest(c.tags) AS t(tag) WHERE {visible_sql(actor, args)} GROUP BY b.id, b.name, t.tag"
         f" ORDER BY 2, 1, 3 NULLS FIRST", *args)
@@ -206,7 +207,8 @@ async def group_phones(actor: Actor, keys: list[str]) -> list[str]:
     args: list = [whole, tagged]
     rows = await db.fetch(
         f"SELECT DISTINCT c.phone FROM sms_contact c JOIN sms_contact_book b ON b.id = c.book"
-        f" WHERE (c.book = ANY($1::bigint[]) OR EXISTS (SELECT 1 FROM unnest(c.tags) t WHERE c.book || ':' || t = ANY($2::text[])))"
+        f" WHERE (c.book = ANY($1::bigint[])"
+        f" OR EXISTS (SELECT 1 FROM unnest(c.tags) t WHERE c.book || ':' || t = ANY($2::text[])))"
         f" AND {visible_sql(actor, args)} LIMIT {MAX_GROUP_NUMBERS}", *args)
     return [r["phone"] for r in rows]
 
@@ -227,7 +229,8 @@ async def import_history(actor: Actor, *, operator: str, date_from, date_to, req
     base = f"FROM import_batch b LEFT JOIN app_user u ON u.id = b.created_by WHERE {where.sql()}"
     total = await db.fetchval(f"SELECT count(*) {base}", *where.args)
     rows = await db.fetch(f"SELECT b.id, b.filename, b.status, b.total, b.created_at, u.username, u.name AS user_name,"
-                          f" (SELECT count(*) FROM import_row r WHERE r.batch = b.id AND r.status = 'imported') AS imported,"
+                          f" (SELECT count(*) FROM import_row r WHERE r.batch = b.id AND r.status = 'imported')"
+                          f" AS imported,"
                           f" (SELECT count(*) FROM import_row r WHERE r.batch = b.id AND r.status = 'error') AS failed"
                           f" {base} ORDER BY b.id DESC LIMIT {req.per_page} OFFSET {req.offset}", *where.args)
     return Page(rows, total, req.page, req.per_page, req.sort)

@@ -36,7 +36,8 @@ async def seed_demo() -> None:
             "INSERT INTO sms_template (account, name, kind, sign, content, status, reviewed_at, review_note)"
             " VALUES ($1, '活动通知', 'notice', '【同窗】', '{name}校友您好，{event}将于{date}举行，欢迎参加。',"
             " 'approved', now(), 'demo'),"
-            " ($1, '验证码', 'verification', '【同窗】', '您的验证码是{code}，5分钟内有效。', 'approved', now(), 'demo')",
+            " ($1, '验证码', 'verification', '【同窗】', '您的验证码是{code}，5分钟内有效。', 'approved', now(),"
+            " 'demo')",
             hq)
     if not await db.fetchval("SELECT 1 FROM sms_channel"):
         await db.execute("INSERT INTO sms_channel (name, kind, config, weight, max_tps) VALUES"
@@ -66,21 +67,23 @@ async def api_examples() -> None:
                      " '{name}校友您好，{event}将于{date}举行，欢迎参加。', 'approved', $3, 'demo')"
                      " ON CONFLICT (id) DO NOTHING", e["template_id"], account, when["created_at"])
     await db.execute("INSERT INTO sms_batch (id, account, source, text, status, total, accepted, rejected, segments,"
-                     " cost, rejections, created_at) VALUES ($1, $2, 'api', '【同窗】年会本周六举行', 'done', 3, 2, 1, 2, 2,"
-                     " $3::jsonb, $4) ON CONFLICT (id) DO NOTHING", e["batch_id"], account,
+                     " cost, rejections, created_at) VALUES ($1, $2, 'api', '【同窗】年会本周六举行', 'done',"
+                     " 3, 2, 1, 2, 2, $3::jsonb, $4) ON CONFLICT (id) DO NOTHING", e["batch_id"], account,
                      json.dumps([["12345", "Not a valid mobile number"]]), when["created_at"])
     for n, (message_id, phone) in enumerate(((e["message_id"], e["phone"]), (e["message_id_2"], e["phone_2"]))):
         await db.execute(
             "INSERT INTO sms_message (id, batch, account, phone, text, encoding, segments, status, attempt,"
             " submitted_at, done_at, receipt_status, cost, report_seq, created_at, updated_at, next_attempt_at)"
-            " VALUES ($1, $2, $3, $4, '【同窗】年会本周六举行', 'ucs2', 1, 'delivered', 1, $5, $6, 'DELIVRD', 1, $7, $8, $6, $8)"
+            " VALUES ($1, $2, $3, $4, '【同窗】年会本周六举行', 'ucs2', 1, 'delivered', 1, $5, $6, 'DELIVRD', 1,"
+            " $7, $8, $6, $8)"
             " ON CONFLICT (id) DO NOTHING", message_id, e["batch_id"], account, phone, when["submitted_at"],
             when["done_at"], e["report_cursor"] + n, when["created_at"])
     await db.execute("INSERT INTO sms_mo (id, account, sender, \"to\", text, received_at, reply_to)"
                      " VALUES ($1, $2, $3, '106', '收到，谢谢', $4, $5) ON CONFLICT (id) DO NOTHING",
                      e["mo_id"], account, e["phone"], when["received_at"], e["message_id"])
     await db.execute("INSERT INTO sms_webhook (id, account, url, secret, events) VALUES ($1, $2,"
-                     " 'https://example.com/sms-events', $3, ARRAY['report', 'mo']::varchar[]) ON CONFLICT (id) DO NOTHING",
+                     " 'https://example.com/sms-events', $3, ARRAY['report', 'mo']::varchar[])"
+                     " ON CONFLICT (id) DO NOTHING",
                      e["webhook_id"], account, "whsec_" + secrets.token_urlsafe(24))
     for table in ("sms_template", "sms_batch", "sms_message", "sms_mo", "sms_webhook"):
         await _sequence_past(f"pg_get_serial_sequence('{table}', 'id')", f"SELECT max(id) FROM {table}")

@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass, field
 
 from app.adapters.sms_channels.base import FINAL_STATES, MoMessage, Receipt
-from app.core import db
+from app.core import db, settings_store
 from app.sms import billing, checks
 
 log = logging.getLogger("sms.store")
@@ -115,7 +115,8 @@ class Store:
         early = await db.fetch(
             "INSERT INTO sms_channel_id (channel, channel_msg_id, message, segment)"
             " SELECT * FROM unnest($1::int[], $2::text[], $3::bigint[], $4::int[])"
-            " ON CONFLICT (channel, channel_msg_id) DO UPDATE SET message = EXCLUDED.message, segment = EXCLUDED.segment"
+            " ON CONFLICT (channel, channel_msg_id)"
+            " DO UPDATE SET message = EXCLUDED.message, segment = EXCLUDED.segment"
             " RETURNING message, receipt_status", [k[0] for k in flat], [k[1] for k in flat],
             [v[0] for v in flat.values()], [v[1] for v in flat.values()])
         return [r["message"] for r in early if r["receipt_status"]]
@@ -230,13 +231,20 @@ async def _reported(ids: list[int]) -> None:
         ids)
 
 
+async def receipt_window_hours(override: float | str | None = None) -> float:
+    """Hours a `submitted` message waits for its receipt: `override` (the job payload's "hours"), else the site
+    setting sms.receipt_window_hours, else RECEIPT_WINDOW_HOURS."""
+    return float(override or await settings_store.get("sms.receipt_window_hours", RECEIPT_WINDOW_HOURS))
+
+
 async def resolve_unconfirmed(window_hours: float = RECEIPT_WINDOW_HOURS, limit: int = 50_000) -> dict:
     """`submitted` messages without a final receipt for `window_hours` → `unknown` (see the module docstring):
     final and reported, not resent, not refunded. Returns {"unknown": n}."""
     async with db.transaction():
         await db.execute("SELECT pg_advisory_xact_lock($1)", REPORT_LOCK)
         rows = await db.fetch(
-            "UPDATE sms_message SET status = 'unknown', receipt_status = 'UNKNOWN', done_at = now(), updated_at = now(),"
+            "UPDATE sms_message SET status = 'unknown', receipt_status = 'UNKNOWN', done_at = now(),"
+            " updated_at = now(),"
             " reason = left(CASE WHEN cardinality(channel_ids) = 0 AND reason <> '' THEN reason || '; ' ELSE '' END"
             "  || 'no delivery receipt within ' || $1::text || ' h', 200), report_seq = nextval('sms_report_seq')"
             " WHERE id IN (SELECT id FROM sms_message WHERE status = 'submitted'"

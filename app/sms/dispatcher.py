@@ -22,6 +22,7 @@ One dispatcher runs at a time (advisory lock); a second one waits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import re
@@ -115,10 +116,8 @@ class Dispatcher:
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep, but wake at once when stopping."""
-        try:
+        with contextlib.suppress(TimeoutError):  # the timeout is the normal end of the sleep
             await asyncio.wait_for(self._stop_event.wait(), seconds)
-        except TimeoutError:
-            pass
 
     async def run_forever(self) -> None:
         await self.start()

@@ -9,7 +9,7 @@ from app.sms import accounts
 MESSAGE_STATUS = {"scheduled": L("Scheduled"), "queued": L("Queued"), "submitting": L("Submitting"),
                   "submitted": L("Submitted"), "delivered": L("Delivered"), "failed": L("Failed"),
                   "expired": L("Expired"), "rejected": L("Rejected"), "cancelled": L("Cancelled"),
-                  "unknown": L("Unknown (needs review)")}  # no receipt within the window (app/sms/receipt_jobs)
+                  "unknown": L("Unknown (needs review)")}  # no receipt within the window (job sms.unconfirmed)
 BATCH_STATUS = {"scheduled": L("Scheduled"), "queued": L("Queued"), "done": L("Done"), "cancelled": L("Cancelled")}
 SOURCE = {"console": L("Console"), "api": L("HTTP API"), "notify": L("System notification"), "resend": L("Resend")}
 ENCODING = {"gsm7": L("GSM-7 (Latin)"), "ucs2": L("UCS-2 (Chinese)")}

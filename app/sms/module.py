@@ -2,7 +2,8 @@
 This file is its table of contents: everything it registers with the app."""
 from app.core.i18n import N_
 from app.core.menus import MenuEntry
-from app.core.modules import Module, PermissionGroup
+from app.core.modules import Module, PermissionGroup, Schedule
+from app.sms import jobs, stats
 
 
 def _register_notify_channel() -> None:
@@ -14,6 +15,7 @@ def _register_notify_channel() -> None:
         await notify_channel.send(delivery, subject, body)
 
     notify.register_channel("sms", sender)
+
 
 MODULE = Module(
     name="sms",
@@ -50,10 +52,26 @@ MODULE = Module(
         MenuEntry("sms.channels", N_("SMS channels"), "/admin/sms/channels", "database", "sms.channel.admin", 9, "sms"),
         MenuEntry("sms.monitor", N_("SMS monitor"), "/admin/sms/monitor", "activity", "sms.monitor.view", 10, "sms"),
     ),
-    routes=("routes.admin.accounts", "routes.api.v1", "routes.admin.balance", "routes.admin.channels", "routes.admin.console", "routes.admin.contacts", "routes.admin.records", "routes.admin.stats", "routes.admin.templates", ),
-    jobs=("receipt_jobs", "stats_jobs", "webhook_jobs", ),
-    import_specs=("contact_import", ),
-    audit_views=("audit_view", ),
+    routes=(
+        "routes.admin.accounts",
+        "routes.admin.balance",
+        "routes.admin.channels",
+        "routes.admin.console",
+        "routes.admin.contacts",
+        "routes.admin.records",
+        "routes.admin.stats",
+        "routes.admin.templates",
+        "routes.api.v1",
+    ),
+    jobs=("jobs",),
+    schedules=(
+        Schedule("sms.unconfirmed", jobs.UNCONFIRMED_KIND, 900),
+        Schedule("sms.stats.rollup", jobs.STATS_KIND, stats.REFRESH_SECONDS, {"days": stats.RECENT_DAYS}),
+        Schedule("sms.stats.rollup_late", jobs.STATS_KIND, 86400, {"days": stats.LATE_DAYS}),  # late reports
+        Schedule("sms.webhooks", jobs.WEBHOOKS_KIND, 15),
+    ),
+    import_specs=("contact_import",),
+    audit_views=("audit_view",),
     demo="demo",
     setup=_register_notify_channel,
 )

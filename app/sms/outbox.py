@@ -160,7 +160,8 @@ async def enqueue(account_id: int, recipients: list[tuple[str, str]], *, rejecte
         batch_id = await db.fetchval(
             "INSERT INTO sms_batch (account, \"user\", api_key, source, template, text, sender, scheduled_at, status,"
             " total, accepted, rejected, segments, cost, rejections, created_by)"
-            " VALUES ($1, $2::int, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::int, $13::bigint, $14::jsonb, $2::bigint) RETURNING id",
+            " VALUES ($1, $2::int, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::int, $13::bigint, $14::jsonb,"
+            " $2::bigint) RETURNING id",
             account_id, user_id, api_key_id, source, template_id, text, sender, scheduled_at if scheduled else None,
             status, len(recipients) + len(rejected), len(recipients), len(rejected), segments,
             json.dumps(rejected[:1000], ensure_ascii=False))
@@ -170,7 +171,8 @@ async def enqueue(account_id: int, recipients: list[tuple[str, str]], *, rejecte
         if len(seg_cache) == 1:  # one text for all: send it once, not once per number
             await db.execute(
                 "INSERT INTO sms_message (batch, account, phone, text, sender, encoding, segments, status,"
-                " next_attempt_at, cost) SELECT $1, $2, p, $3, $4, $5, $6::int, $7, $8, $6::int FROM unnest($9::text[]) AS p",
+                " next_attempt_at, cost) SELECT $1, $2, p, $3, $4, $5, $6::int, $7, $8, $6::int"
+                " FROM unnest($9::text[]) AS p",
                 batch_id, account_id, recipients[0][1], sender, seg_cache[recipients[0][1]][1], segs[0], status, due,
                 phones)
         else:

@@ -118,7 +118,8 @@ def timeline(m: dict) -> list[dict]:
         return steps
     steps.append({"label": _("Submitting (attempt %(n)s)", n=m["attempt"] or 1), "at": m["submitting_at"],
                   "done": m["submitting_at"] is not None})
-    steps.append({"label": _("Submitted to the channel"), "at": m["submitted_at"], "done": m["submitted_at"] is not None})
+    steps.append({"label": _("Submitted to the channel"), "at": m["submitted_at"],
+                  "done": m["submitted_at"] is not None})
     final = STATUSES.get(m["status"], m["status"]) if m["status"] in ("delivered", *FAILED) else _("Receipt")
     steps.append({"label": final, "at": m["done_at"], "done": m["done_at"] is not None,
                   "note": " · ".join(x for x in (m["receipt_status"], m["reason"]) if x)})

@@ -115,3 +115,11 @@ async def push_due(limit: int = 200, client: httpx.AsyncClient | None = None) ->
         if own:
             await client.aclose()
     return ok
+
+
+async def push_all_due() -> int:
+    """Push until nothing is due (the sms.webhooks job); returns how many succeeded."""
+    total = 0
+    while (done := await push_due()) > 0:
+        total += done
+    return total

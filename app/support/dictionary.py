@@ -56,7 +56,8 @@ async def list_items(dict_type: dict, filters: ItemFilters, req: PageRequest) ->
         if dict_type["hierarchical"] and filters.parent:
             args.append(filters.parent)
             where.append(
-                f"i.code IN (WITH RECURSIVE d AS (SELECT code FROM dict_item WHERE type_code = $1 AND parent_code = ${len(args)}"
+                "i.code IN (WITH RECURSIVE d AS (SELECT code FROM dict_item WHERE type_code = $1 "
+                f"AND parent_code = ${len(args)}"
                 " UNION SELECT c.code FROM dict_item c JOIN d ON c.parent_code = d.code WHERE c.type_code = $1)"
                 " SELECT code FROM d)")
     elif dict_type["hierarchical"]:
@@ -146,8 +147,8 @@ async def update_item(actor: Actor, type_code: str, code: str, *, new_code: str 
             type_code, code, new_code, name, name_en or "", sort, enabled, actor.id)
         keys = ("code", "name", "name_en", "sort", "enabled")
         after = {"code": new_code, "name": name, "name_en": name_en or "", "sort": sort, "enabled": enabled}
-        await audit.record(actor, "update", "dict_item", f"{type_code}:{new_code}", summary=f"{type_code} {new_code} {name}",
-                           before={k: before[k] for k in keys}, after=after)
+        await audit.record(actor, "update", "dict_item", f"{type_code}:{new_code}",
+                           summary=f"{type_code} {new_code} {name}", before={k: before[k] for k in keys}, after=after)
     dictionary.invalidate()
     return new_code
 
@@ -163,6 +164,6 @@ async def delete_item(actor: Actor, type_code: str, code: str) -> None:
                              type_code, code):
             raise Conflict(_("This code has sub-codes; delete or move them first."))
         await db.execute("DELETE FROM dict_item WHERE type_code = $1 AND code = $2", type_code, code)
-        await audit.record(actor, "delete", "dict_item", f"{type_code}:{code}", summary=f"{type_code} {code} {before['name']}",
-                           before={k: before[k] for k in ITEM_FIELDS})
+        await audit.record(actor, "delete", "dict_item", f"{type_code}:{code}",
+                           summary=f"{type_code} {code} {before['name']}", before={k: before[k] for k in ITEM_FIELDS})
     dictionary.invalidate()

@@ -24,6 +24,12 @@ async def list_messages(user_id: int, status: str, req: PageRequest) -> Page:
     return Page(items, total, req.page, req.per_page)
 
 
+async def latest(user_id: int, limit: int = 5) -> list[dict]:
+    """The few newest messages of the user (the H5 home); read or not."""
+    return await db.fetch('SELECT id, title, body, url, read_at, created_at FROM inbox_message WHERE "user" = $1 '
+                          "ORDER BY created_at DESC, id DESC LIMIT $2", user_id, limit)
+
+
 async def open_message(user_id: int, message_id: int) -> dict | None:
     """The message (None when it is not this user's); opening it marks it read."""
     row = await db.fetchrow(

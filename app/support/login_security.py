@@ -83,8 +83,9 @@ async def login_stats(days: int = STATS_DAYS) -> dict:
     per_hour = await db.fetch(
         "SELECT lpad(h::text, 2, '0') AS label, count(l.id) AS value FROM generate_series(0, 23) h"
         f" LEFT JOIN login_log l ON extract(hour FROM l.at) = h AND {since} GROUP BY h ORDER BY h", days)
-    return {"days": days, "totals": totals, "platform": await by("l.platform"), "device": await by("l.device", DEVICE_LABELS),
-            "browser": await by("l.browser"), "day": _series(per_day), "hour": _series(per_hour)}
+    return {"days": days, "totals": totals, "platform": await by("l.platform"),
+            "device": await by("l.device", DEVICE_LABELS), "browser": await by("l.browser"),
+            "day": _series(per_day), "hour": _series(per_hour)}
 
 
 async def list_blocks(req: PageRequest) -> Page:

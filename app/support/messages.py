@@ -22,8 +22,8 @@ from app.core.permissions import PermissionDenied
 # Sample data for previews; for these codes an unknown placeholder is refused (it would print blank).
 SAMPLE_DATA: dict[str, dict] = {
     "password_reset": {"name": "张三", "link": "https://alumni.example.edu/password/reset/SAMPLE", "minutes": 60},
-    "todo_assigned": {"title": "审核校友信息变更", "link": "https://alumni.example.edu/admin/todos", "url": "/admin/todos",
-                      "kind": "record.change"},
+    "todo_assigned": {"title": "审核校友信息变更", "link": "https://alumni.example.edu/admin/todos",
+                      "url": "/admin/todos", "kind": "record.change"},
     "import_finished": {"imported": 120, "errors": 3},
     "generic": {"title": "通知", "body": "校友总会年会将于下周六举行。"},
 }

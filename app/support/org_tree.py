@@ -50,7 +50,8 @@ async def get(node_id: int, scope: Scope) -> dict:
 
 
 async def _check_code(code: str | None, exclude_id: int | None) -> None:
-    if code and await db.fetchval("SELECT 1 FROM org_node WHERE code = $1 AND id IS DISTINCT FROM $2", code, exclude_id):
+    if code and await db.fetchval("SELECT 1 FROM org_node WHERE code = $1 AND id IS DISTINCT FROM $2",
+                                  code, exclude_id):
         raise Invalid("code", _("Another org node already uses this code."))
 
 

@@ -47,7 +47,8 @@ USERS = [  # (username, name, org code, role code, email)
     ("liaison", "周联络", "CS-2008-1", "class_liaison", "liaison@tongchuang.local"),
     ("auditor", "孙审计", "OFFICE", "auditor", "auditor@tongchuang.local"),
 ]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏"
+            "吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志宇浩然子涵欣怡梓轩雨桐一诺晨曦思远嘉怡博文"
 
 
@@ -63,8 +64,8 @@ async def _orgs() -> dict[str, int]:
             ids[code] = existing["id"]
             continue
         parent_row = await db.fetchrow("SELECT id, path, depth FROM org_node WHERE id = $1", ids.get(parent))
-        node_id = await db.fetchval("INSERT INTO org_node (parent, name, code, kind, sort, depth) VALUES ($1,$2,$3,$4,$5,$6)"
-                                    " RETURNING id", ids.get(parent), name, code, kind, sort,
+        node_id = await db.fetchval("INSERT INTO org_node (parent, name, code, kind, sort, depth) "
+                                    "VALUES ($1,$2,$3,$4,$5,$6) RETURNING id", ids.get(parent), name, code, kind, sort,
                                     parent_row["depth"] + 1 if parent_row else 0)
         path = f"{parent_row['path'] if parent_row else '/'}{node_id}/"
         await db.execute("UPDATE org_node SET path = $2 WHERE id = $1", node_id, path)
@@ -94,7 +95,8 @@ async def _users(orgs: dict[str, int], roles: dict[str, int]) -> None:
             "INSERT INTO app_user (username, name, email, kind, password_hash, org, phone) "
             "VALUES ($1,$2,$3,'admin',$4,$5,$6) ON CONFLICT (username) DO UPDATE SET org = app_user.org RETURNING id",
             username, name, email, demo_hash, orgs[org], "139" + str(10000000 + len(username) * 7919)[:8])
-        await db.execute('INSERT INTO user_role ("user", role) VALUES ($1,$2) ON CONFLICT DO NOTHING', user_id, roles[role])
+        await db.execute('INSERT INTO user_role ("user", role) VALUES ($1,$2) ON CONFLICT DO NOTHING',
+                         user_id, roles[role])
     if await db.fetchval("SELECT count(*) FROM app_user") < 40:
         await generate_users(40, orgs, seed=7)
 

@@ -38,7 +38,8 @@ class Setting:
 SECTIONS: list[tuple[str, Any, list[Setting]]] = [
     ("site", L("Site"), [
         Setting("site.name", L("Site name"), required=True, max_length=100),
-        Setting("site.logo_url", L("Logo URL"), "url", max_length=500, help=L("https://… or a path such as /static/img/logo.png")),
+        Setting("site.logo_url", L("Logo URL"), "url", max_length=500,
+                help=L("https://… or a path such as /static/img/logo.png")),
         Setting("site.copyright", L("Copyright"), max_length=200),
         Setting("site.contact", L("Contact"), max_length=200, help=L("Phone, email or address shown in the footer.")),
         Setting("site.icp", L("ICP filing text"), max_length=100, help=L("For example 京ICP备12345678号")),
@@ -50,11 +51,14 @@ SECTIONS: list[tuple[str, Any, list[Setting]]] = [
                 help=L("File extensions separated by commas, e.g. jpg,png,pdf")),
     ]),
     ("login", L("Login security"), [
-        Setting("login.max_failures", L("Failed logins before blocking"), "int", min_value=1, max_value=100, required=True),
+        Setting("login.max_failures", L("Failed logins before blocking"), "int", min_value=1, max_value=100,
+                required=True),
         Setting("login.ip_max_failures", L("Failed logins from one address before blocking it"), "int", min_value=1,
                 max_value=10000, required=True, help=L("Counted across all accounts, successes do not reset it.")),
-        Setting("login.window_minutes", L("Counting window (minutes)"), "int", min_value=1, max_value=1440, required=True),
-        Setting("login.block_minutes", L("Block duration (minutes)"), "int", min_value=1, max_value=10080, required=True),
+        Setting("login.window_minutes", L("Counting window (minutes)"), "int", min_value=1, max_value=1440,
+                required=True),
+        Setting("login.block_minutes", L("Block duration (minutes)"), "int", min_value=1, max_value=10080,
+                required=True),
         Setting("login.idle_minutes", L("Log out after inactivity (minutes)"), "int", min_value=5, max_value=20160,
                 required=True),
     ]),

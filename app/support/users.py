@@ -52,7 +52,8 @@ async def list_users(actor: Actor, filters: UserFilters, req: PageRequest) -> Pa
         where.add(f"u.org IN (SELECT id FROM org_node WHERE path LIKE"
                   f" (SELECT path FROM org_node WHERE id = {where.param(filters.org)}) || '%')")
     if filters.role:
-        where.add(f'EXISTS (SELECT 1 FROM user_role ur WHERE ur."user" = u.id AND ur.role = {where.param(filters.role)})')
+        where.add('EXISTS (SELECT 1 FROM user_role ur WHERE ur."user" = u.id '
+                  f"AND ur.role = {where.param(filters.role)})")
     if filters.active:
         where.add("u.is_active" if filters.active == "1" else "NOT u.is_active")
     where.equals("u.kind", filters.kind)
@@ -180,8 +181,8 @@ async def update_user(actor: Actor, user_id: int, *, name: str, email: str | Non
 async def set_password(actor: Actor, user_id: int, password: str, *, reason: str) -> None:
     check_password_strength(password)
     async with db.transaction():
-        await db.execute("UPDATE app_user SET password_hash=$2, password_changed_at=now(), updated_at=now() WHERE id=$1",
-                         user_id, hash_password(password))
+        await db.execute("UPDATE app_user SET password_hash=$2, password_changed_at=now(), updated_at=now() "
+                         "WHERE id=$1", user_id, hash_password(password))
         await sessions.end_all(user_id)
         await audit.record(actor, "password", "user", user_id, summary=reason)
 
@@ -263,7 +264,8 @@ async def reset_token_for(email: str) -> tuple[dict, str] | None:
 async def user_for_reset_token(token: str) -> dict:
     """Raises TokenInvalid (forged/used) or TokenExpired."""
     data = unsign(RESET_PURPOSE, token, RESET_MAX_AGE)
-    row = await db.fetchrow("SELECT id, username, password_hash FROM app_user WHERE id = $1 AND is_active", data.get("u"))
+    row = await db.fetchrow("SELECT id, username, password_hash FROM app_user WHERE id = $1 AND is_active",
+                            data.get("u"))
     if row is None or row["password_hash"][-12:] != data.get("f"):
         raise TokenInvalid()  # password already changed with this link, or user gone
     return row

@@ -2,6 +2,7 @@
 fills it in for one alumnus, finds that alumnus with a combined query on the field, and exports the
 field as a column."""
 import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -63,6 +64,6 @@ async def test_admin_creates_a_custom_field_and_sees_it_on_the_person_form(page,
     async with page.expect_download() as info:
         await page.click("#export-form button[type=submit].primary")
     path = await (await info.value).path()
-    exported = open(path, encoding="utf-8-sig").read()
+    exported = Path(path).read_text(encoding="utf-8-sig")
     label = await db.fetchval("SELECT name FROM dict_item WHERE type_code = 'industry' AND code = 'I'")
     assert any("校友群" in line for line in exported.splitlines()[:2]) and label in exported  # header, value

@@ -57,7 +57,8 @@ async def test_build_run_save_and_rerun_a_query(page, mode, db):
     assert await page.locator("select[name='g-1-op']").input_value() == "or"
     await set_condition(page, mode, "1.0", "gender", "eq", "2", choose=True)
     await set_condition(page, mode, "1.1", "donation", "gt", "900")
-    assert await page.locator("#query-builder input[name='c-0-value']").input_value() == "QT-"  # earlier rows survive edits
+    # earlier rows survive edits
+    assert await page.locator("#query-builder input[name='c-0-value']").input_value() == "QT-"
 
     run = page.locator("#query-form button[name=run]")
     await _act(page, mode, lambda: run.click())

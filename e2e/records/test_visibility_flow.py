@@ -34,8 +34,9 @@ async def test_college_admin_sees_only_their_college_and_clearance(page, mode, d
                            " WHERE o.path LIKE '/1/4/%' AND p.status = 'active' ORDER BY p.id LIMIT 1")
     secret = await db.fetchrow("SELECT p.id, p.name FROM rec_person p JOIN org_node o ON o.id = p.org"
                                " WHERE o.path LIKE $1 AND p.status = 'active' ORDER BY p.id LIMIT 1", CS_PATH)
-    await db.execute("UPDATE rec_person SET secrecy = 2, name = '保密校友甲', name_terms = ARRAY['保','密','校','友','甲',"
-                     "'保密','密校','校友','友甲'] WHERE id = $1", secret["id"])
+    await db.execute("UPDATE rec_person SET secrecy = 2, name = '保密校友甲',"
+                     " name_terms = ARRAY['保','密','校','友','甲','保密','密校','校友','友甲']"
+                     " WHERE id = $1", secret["id"])
 
     await log_in(page, "cs_admin", "Demo2026pass")
     await page.goto("/admin/records?per_page=100")

@@ -27,14 +27,16 @@ async def test_scheduled_send_then_cancel(page, mode, db):
     await submit(page, ".sms-preview form")
     await page.wait_for_url(re.compile(r"/admin/sms/batches/\d+$"))
     batch_id = int(page.url.rsplit("/", 1)[1])
-    assert await db.fetchval("SELECT status FROM sms_batch WHERE id = $1 AND account = $2", batch_id, account) == "scheduled"
+    status = await db.fetchval("SELECT status FROM sms_batch WHERE id = $1 AND account = $2", batch_id, account)
+    assert status == "scheduled"
     await page.goto("/admin/sms/batches")
     await page.click(f"a[href='/admin/sms/batches/{batch_id}/cancel']")
     await page.click("section.confirm button[type=submit]")
     await page.wait_for_url(re.compile(rf"/admin/sms/batches/{batch_id}$"))
     await page.wait_for_load_state("networkidle")
     assert await db.fetchval("SELECT status FROM sms_batch WHERE id = $1", batch_id) == "cancelled"
-    assert await db.fetchval("SELECT count(*) FROM sms_message WHERE batch = $1 AND status = 'cancelled'", batch_id) == 2
+    assert await db.fetchval("SELECT count(*) FROM sms_message WHERE batch = $1 AND status = 'cancelled'",
+                             batch_id) == 2
 
 
 @pytest.mark.req("SMS-02")

@@ -20,7 +20,8 @@ TABLES = ("app_user", "org_node", "role", "user_role", "menu", "dict_item", "sit
 
 async def _snapshot(con) -> dict:
     counts = {t: await con.fetchval(f"SELECT count(*) FROM {t}") for t in TABLES}
-    users = [tuple(r) for r in await con.fetch("SELECT id, username, name, email, phone, org FROM app_user ORDER BY id")]
+    users = [tuple(r) for r in await con.fetch("SELECT id, username, name, email, phone, org FROM app_user "
+                                               "ORDER BY id")]
     return {"counts": counts, "users": users}
 
 
@@ -54,7 +55,8 @@ async def test_backup_restores_into_a_fresh_database_and_over_a_changed_one(db, 
     try:
         assert await _snapshot(con) == expected
         # The restored copy is a working database: constraints and sequences came along.
-        next_id = await con.fetchval("INSERT INTO app_user (username, name) VALUES ('after_restore', '新用户') RETURNING id")
+        next_id = await con.fetchval("INSERT INTO app_user (username, name) VALUES ('after_restore', '新用户') "
+                                     "RETURNING id")
         assert next_id > max(u[0] for u in expected["users"])
         with pytest.raises(asyncpg.UniqueViolationError):
             await con.execute("INSERT INTO app_user (username) VALUES ('cs_admin')")

@@ -100,7 +100,7 @@ def test_pie_chart_draws_a_slice_per_positive_value_and_lists_shares(env):
 
 @pytest.mark.req("NFR-01")
 def test_line_chart_has_a_point_per_value(env):
-    series = [{"label": str(year), "value": v} for year, v in zip(range(2020, 2024), (1, 3, 2, 4))]
+    series = [{"label": str(year), "value": v} for year, v in zip(range(2020, 2024), (1, 3, 2, 4), strict=True)]
     html = str(macro(env, "chart.html", "line_chart")(series, title="Sign-ups"))
     points = re.search(r'<polyline class="chart-line-path" points="([^"]+)"', html).group(1).split()
     ys = [float(p.split(",")[1]) for p in points]

@@ -11,8 +11,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _extract(tmp_path: Path):
     pot = tmp_path / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "lazy", "-k", "L", "-k", "N_",
-                    "-o", str(pot), "--no-location", "--omit-header", "."], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+                    "-k", "lazy", "-k", "L", "-k", "N_", "-o", str(pot), "--no-location", "--omit-header", "."],
+                   cwd=ROOT, check=True, capture_output=True)
     with pot.open("rb") as f:
         return read_po(f)
 

@@ -38,9 +38,9 @@ def workbook(sheet_chunks, *, dimension: str | None = None) -> bytes:
         z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
                    'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
                    'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override '
-                   'PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml'
-                   '.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
-                   'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+                   'PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                   'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" '
+                   'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
         z.writestr("_rels/.rels", f'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
                    f'package/2006/relationships"><Relationship Id="rId1" Type="{REL}/officeDocument" '
                    f'Target="xl/workbook.xml"/></Relationships>')
@@ -60,7 +60,8 @@ def workbook(sheet_chunks, *, dimension: str | None = None) -> bytes:
     return out.getvalue()
 
 
-HEADER = b'<row r="1"><c r="A1" t="inlineStr"><is><t>Code</t></is></c><c r="B1" t="inlineStr"><is><t>Name</t></is></c></row>'
+HEADER = (b'<row r="1"><c r="A1" t="inlineStr"><is><t>Code</t></is></c>'
+          b'<c r="B1" t="inlineStr"><is><t>Name</t></is></c></row>')
 
 
 def empty_rows(count: int, numbered: bool = False):

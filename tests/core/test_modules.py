@@ -65,7 +65,6 @@ def _app_files():
 
 
 @pytest.mark.req("NFR-08")
-@pytest.mark.xfail(strict=True, reason="#21 in progress: the offenders are being made public module by module")
 def test_no_file_reaches_into_another_files_private_names():
     """A helper used by several files is public in the file that owns it (`changes._json` in four files was
     the smell): no `from x import _name`, no `module._name` on an imported app module."""
@@ -108,3 +107,62 @@ def test_services_and_other_modules_never_import_routes():
             if any(".routes" in t.removeprefix("app.") and t.split(".")[2:3] == ["routes"] for t in targets):
                 offences.append(f"{name} imports {targets[0]}")
     assert offences == [], "\n".join(offences)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """app module → the app modules it imports (top level and inside functions), from the source."""
+    import ast
+
+    trees = dict(_app_files())
+    graph: dict[str, set[str]] = {}
+    for name, tree in trees.items():
+        is_package = (ROOT / name.replace(".", "/") / "__init__.py").exists()
+        package = name if is_package else name.rsplit(".", 1)[0]
+        targets = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                targets.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(parts + ([base] if base else []))
+                for a in node.names:
+                    targets.add(f"{base}.{a.name}" if f"{base}.{a.name}" in trees else base)
+        graph[name] = {t for t in targets if t in trees and t != name}
+    return graph
+
+
+@pytest.mark.req("NFR-08")
+def test_the_import_graph_has_no_cycle():
+    """No two app modules import each other, directly or round a loop (function-level imports count: they
+    hide a cycle, they do not remove it)."""
+    graph = _import_graph()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles = []
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    assert cycles == []

@@ -74,7 +74,8 @@ async def test_sheet_carries_viewer_watermark_and_masks_per_viewer(as_user, db):
     assert target["name"] in text
     assert target["phone"] not in text and target["phone"][:3] + "****" + target["phone"][-4:] in text
     assert target["email"] not in text and "l***@tongchuang.local" in text
-    logged = await db.fetchrow("SELECT * FROM audit_log WHERE action = 'print' AND entity = 'user' ORDER BY id DESC LIMIT 1")
+    logged = await db.fetchrow("SELECT * FROM audit_log WHERE action = 'print' AND entity = 'user' "
+                               "ORDER BY id DESC LIMIT 1")
     assert logged["entity_id"] == str(target["id"]) and logged["actor_name"] == "cs_admin"
 
 
@@ -95,11 +96,13 @@ async def test_watermark_repeats_on_every_page(db):
 @pytest.mark.req("NFR-08")
 async def test_sheet_outside_data_scope_is_403_and_not_audited(as_user, db):
     client = await as_user("cs_admin")
-    em_user = await db.fetchval("SELECT u.id FROM app_user u JOIN org_node o ON o.id = u.org WHERE o.code = 'EM' LIMIT 1")
+    em_user = await db.fetchval("SELECT u.id FROM app_user u JOIN org_node o ON o.id = u.org "
+                                "WHERE o.code = 'EM' LIMIT 1")
     response = await client.get(f"/admin/users/{em_user}/sheet.pdf")
     assert response.status_code == 403
     assert response.headers["content-type"].startswith("text/html")
-    assert not await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'print' AND entity_id = $1", str(em_user))
+    assert not await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'print' AND entity_id = $1",
+                                 str(em_user))
 
 
 @pytest.mark.req("NFR-08")

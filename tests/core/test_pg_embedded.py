@@ -2,6 +2,7 @@
 clear message, not a pg_ctl traceback (app.core.pg_embedded)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -23,10 +24,8 @@ def _run(code: str, data_dir: Path, **env) -> subprocess.CompletedProcess:
 def test_a_second_checkout_picks_a_free_port_and_keeps_it(tmp_path, database):
     with socket.socket() as held:  # whoever holds the default port (another checkout, another program)
         held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
+        with contextlib.suppress(OSError):  # this checkout's own server has it: just as taken
             held.bind(("127.0.0.1", 54329))
-        except OSError:
-            pass  # this checkout's own server has it: just as taken
         first = _run("from app.core import pg_embedded as p; print(p.server_port())", tmp_path)
         assert first.returncode == 0, first.stderr
         port = int(first.stdout.strip())
@@ -63,10 +62,8 @@ def test_a_fresh_checkout_starts_and_tunes_its_server_while_the_default_port_is_
             "try:\n    print(p.start()); print(p._pg_data_dir())\nfinally:\n    p.stop()\n")
     with socket.socket() as held:
         held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
+        with contextlib.suppress(OSError):
             held.bind(("127.0.0.1", 54329))
-        except OSError:
-            pass
         result = _run(code, fresh)
     assert result.returncode == 0, result.stderr[-2000:]
     started_url, data_dir = result.stdout.strip().splitlines()[-2:]

@@ -35,9 +35,11 @@ async def buyer(db, username: str | None = None, *, balance: int = 1000, passwor
                             hash_password(PASSWORD) if password else "")
     if balance:
         await points.earn(uid, balance, key=f"test-{uid}", reason="test")
-    address = None if not with_address else await db.fetchval("INSERT INTO mall_address (\"user\", name, phone, region_code, region_name, detail,"
-                                " is_default) VALUES ($1, '张三', '13800000000', '110108', '北京市 海淀区', '同窗路 1 号',"
-                                " TRUE) RETURNING id", uid)
+    address = None
+    if with_address:
+        address = await db.fetchval(
+            "INSERT INTO mall_address (\"user\", name, phone, region_code, region_name, detail, is_default)"
+            " VALUES ($1, '张三', '13800000000', '110108', '北京市 海淀区', '同窗路 1 号', TRUE) RETURNING id", uid)
     return {"id": uid, "address": address, "actor": Actor(uid, username), "username": username}
 
 

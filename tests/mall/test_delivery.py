@@ -64,7 +64,8 @@ async def test_admin_pages_edit_rules_and_pickup_points(as_user, db):
     edit = await client.get(f"/admin/mall/delivery/rules/{rule_id}/edit")
     assert 'value="12"' in edit.text
     await client.post(f"/admin/mall/delivery/rules/{rule_id}", data={
-        "region_prefix": "31", "fee": "6", "free_over_points": "0", "enabled": "on", "_csrf_token": csrf_from(edit.text)})
+        "region_prefix": "31", "fee": "6", "free_over_points": "0", "enabled": "on",
+        "_csrf_token": csrf_from(edit.text)})
     assert await delivery.shipping_fee("310101", 5000) == 600
 
     made = await post_form(client, "/admin/mall/delivery/points/new", "/admin/mall/delivery/points",

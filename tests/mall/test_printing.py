@@ -127,14 +127,14 @@ async def _printer(db, username: str, extra: tuple[str, ...] = ()) -> int:
 
 @pytest.mark.req("MALL-07")
 async def test_print_jobs_are_seen_and_downloaded_only_by_their_requester_or_a_print_admin(as_user, db):
-    from app.mall import jobs as print_jobs
+    from app.mall import print_batches
 
     ids = await make_orders(db, 51)
     alice, bob = await _printer(db, "print_alice"), await _printer(db, "print_bob")
     await _printer(db, "print_boss", ("mall.print.all",))
-    bobs = await print_jobs.start(bob, ids, "label100x150")
+    bobs = await print_batches.start(bob, ids, "label100x150")
     await jobs.drain()  # bob's PDF (names, phones, addresses) is ready for download
-    alices = await print_jobs.start(alice, ids[:10], "sheet")  # stays queued
+    alices = await print_batches.start(alice, ids[:10], "sheet")  # stays queued
 
     client = await as_user("print_alice")
     listing = await client.get("/admin/mall/print-jobs")

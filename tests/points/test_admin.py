@@ -9,7 +9,7 @@ import pytest
 from app.points import api as points
 from app.points import levels
 from tests.helpers import csrf_from, post_form
-from tests.points.test_service import make_user
+from tests.points.test_api import make_user
 
 
 async def _uid(db, username: str) -> int:
@@ -87,7 +87,7 @@ async def test_ledger_filters_user_page_and_export(db, as_user):
     rows = [[c for c in r] for r in sheet.iter_rows(values_only=True)]
     header = rows[1]  # row 1 is the watermark (who exported, when)
     assert "admin" in str(rows[0][0])
-    body = [dict(zip(header, r)) for r in rows[1:] if r[1] == "pts_alice"]
+    body = [dict(zip(header, r, strict=True)) for r in rows[1:] if r[1] == "pts_alice"]
     assert sorted(r["Points"] for r in body) == [-30, 100]
     assert {r["Reference"] for r in body} >= {"ORD-1"}
     csv = await client.get("/admin/points/ledger/export?q=pts_bob&fmt=csv")
@@ -130,7 +130,8 @@ async def test_grant_to_many_with_confirmation(db, as_user):
     assert await points.balance(alice) == 50 and await points.balance(bob) == 50
     rows = await db.fetch("SELECT kind, reason, actor_id FROM pts_ledger WHERE user_id = $1", alice)
     assert [(r["kind"], r["reason"]) for r in rows] == [("grant", "volunteer")] and rows[0]["actor_id"]
-    assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'points.grant' AND after->>'reason' = 'volunteer'") == 2
+    assert await db.fetchval("SELECT count(*) FROM audit_log"
+                             " WHERE action = 'points.grant' AND after->>'reason' = 'volunteer'") == 2
     assert await points.earned_total(alice) == 50
 
 

@@ -12,7 +12,7 @@ from app.core.audit import SYSTEM
 from app.points import api as points
 from app.points import expiry
 from tests.helpers import post_form
-from tests.points.test_service import make_user
+from tests.points.test_api import make_user
 
 POLICY = {"expiry_enabled": True, "expiry_months": 24, "expiry_year_end": False}
 
@@ -45,7 +45,8 @@ async def test_only_unspent_points_past_their_validity_expire_oldest_spent_first
     rows = await expire_rows(db, uid)
     assert [r["delta"] for r in rows] == [-30]
     assert rows[0]["balance_after"] == 30 and await points.balance(uid) == 30
-    assert rows[0]["key"] == f"expire:{uid}:{await db.fetchval('SELECT id FROM pts_ledger WHERE key = $1', 'older_grant')}"
+    older = await db.fetchval("SELECT id FROM pts_ledger WHERE key = $1", "older_grant")
+    assert rows[0]["key"] == f"expire:{uid}:{older}"
     assert await points.earned_total(uid) == 180  # the level keeps what was earned
     assert await expire_rows(db, untouched) == [] and await points.balance(untouched) == 40
     assert await points.ledger_consistent() == []

@@ -8,7 +8,7 @@ import pytest
 from app.points import api as points
 from app.points.grant_import import POINTS_IMPORT
 from tests.helpers import csrf_from, post_form, xlsx
-from tests.points.test_service import make_user
+from tests.points.test_api import make_user
 from tests.support.test_user_import import commit, upload
 
 HEADERS = ["Username", "Points", "Reason"]
@@ -54,7 +54,8 @@ async def test_import_grants_and_deducts_then_rollback(db, as_user, english):
                            " 'import:%' ORDER BY delta", [alice, bob])
     assert [(r["kind"], r["delta"]) for r in kinds] == [("deduct", -20), ("grant", 120)]
 
-    await post_form(client, f"/admin/imports/batch/{batch_id}/rollback", f"/admin/imports/batch/{batch_id}/rollback", {})
+    rollback = f"/admin/imports/batch/{batch_id}/rollback"
+    await post_form(client, rollback, rollback, {})
     assert await points.balance(alice) == 0 and await points.balance(bob) == 30
     assert await points.earned_total(alice) == 0
     assert await points.ledger_consistent() == []

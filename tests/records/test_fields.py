@@ -98,7 +98,8 @@ async def test_admin_creates_edits_disables_and_reorders(as_user, db):
 
 async def test_new_field_reaches_the_catalogue_and_the_person_forms(as_user, db):
     client = await as_user("admin")
-    await post_form(client, NEW, "/admin/records/fields", _field(code="wechat_group", label="校友群", label_en="Alumni group"))
+    await post_form(client, NEW, "/admin/records/fields",
+                    _field(code="wechat_group", label="校友群", label_en="Alumni group"))
     spec = (await fields.by_code())["wechat_group"]  # labels follow the language (English in tests)
     assert spec.custom and spec.sql == "(p.custom->>'wechat_group')" and spec.label == "Alumni group"
     # the phone edit form of a record (built from the catalogue) offers it, and saving stores it

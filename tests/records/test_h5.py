@@ -72,7 +72,8 @@ async def test_edit_basic_work_and_education(as_user, db):
 
     bad = await client.post(f"/h5/records/{cs['id']}/edit/basic", headers=WECHAT,
                             data={"_csrf_token": csrf_from(form.text), "name": "", "birthday": "1990-13-01"})
-    assert bad.status_code == 422 and "This field is required." in bad.text and "Enter a date as YYYY-MM-DD." in bad.text
+    assert bad.status_code == 422
+    assert "This field is required." in bad.text and "Enter a date as YYYY-MM-DD." in bad.text
 
     work = await client.get(f"/h5/records/{cs['id']}/edit/work", headers=WECHAT)
     response = await client.post(f"/h5/records/{cs['id']}/edit/work", headers=WECHAT, data={

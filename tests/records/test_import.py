@@ -93,7 +93,7 @@ async def test_import_with_bad_rows_duplicates_and_rollback(as_user, db):
          "Entry year": 2019, "Degree level": "本科", "ID number": "110105200102031111"},          # 2 new
         {"Name": "坏行", "Gender": "火星", "Birthday": "2001-13-45", "College": "CS"},                # 3 bad
         {"Name": "已有甲", "ID number": "110105199001011234", "Employer": "新单位", "College": "CS"},  # 4 dup → skip
-        {"Name": "已有乙", "Mobile phone": "13922220000", "Employer": "腾讯", "College": "CS"},       # 5 dup → overwrite
+        {"Name": "已有乙", "Mobile phone": "13922220000", "Employer": "腾讯", "College": "CS"},  # 5 dup → overwrite
         {"Name": "已有丙", "Birthday": 19850304, "Email": "bing@example.cn", "Employer": "阿里",
          "College": "计算机科学与技术学院"},                                                           # 6 dup → merge
         {"Name": "=A1", "College": "CS"},                                                               # 7 formula

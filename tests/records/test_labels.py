@@ -53,7 +53,8 @@ async def test_update_log_shows_words_not_codes(as_user, db):
     client = await as_user("admin")
     log = text_of(await client.get("/admin/records/changes", params={"person": pid, "per_page": 50}))
     for shown in ("Batch update", "Manual", "Created (Basic)", "Created (Education)", "Beijing → Shanghai",
-                  "Female", "Finance", "Staff", "Yes", "College: 计算机科学与技术学院", "Owning org: 计算机科学与技术学院"):
+                  "Female", "Finance", "Staff", "Yes", "College: 计算机科学与技术学院",
+                  "Owning org: 计算机科学与技术学院"):
         assert shown in log, shown
     for raw in ("batch_update", "(basic)", "(education)", "310100", "→ J "):
         assert raw not in log, raw

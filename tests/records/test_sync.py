@@ -34,7 +34,8 @@ async def run(client, source_id: int) -> dict:
 
 async def test_sql_source_creates_then_skips_or_overwrites(as_user, db):
     await db.execute("CREATE TABLE ext_alumni (xm text, sfzh text, xy text, rxnf int, gzdw text, csrq date)")
-    await db.execute("INSERT INTO ext_alumni VALUES ('同步甲', '110105199101010011', 'CS', 2009, '甲公司', '1991-01-01'),"
+    await db.execute("INSERT INTO ext_alumni VALUES"
+                     " ('同步甲', '110105199101010011', 'CS', 2009, '甲公司', '1991-01-01'),"
                      " ('同步乙', '110105199202020022', '计算机科学与技术学院', 2010, '', NULL),"
                      " ('同步坏', NULL, '火星学院', 2010, '', NULL)")
     client = await as_user("hq")

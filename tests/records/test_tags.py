@@ -79,7 +79,8 @@ async def test_manual_tag_crud_and_bulk_assign_from_query_results(db, as_user):
     assert form.status_code == 200 and 'value="理事候选"' in form.text
     edited = await client.post(f"/admin/records/tags/{tag_id}", data={"name": "理事候选人", "color": "red", "org": "",
                                                                      "_csrf_token": token})
-    assert edited.status_code == 303 and await db.fetchval("SELECT name FROM rec_tag WHERE id = $1", tag_id) == "理事候选人"
+    assert edited.status_code == 303
+    assert await db.fetchval("SELECT name FROM rec_tag WHERE id = $1", tag_id) == "理事候选人"
     confirm = await client.get(f"/admin/records/tags/{tag_id}/delete")
     assert confirm.status_code == 200 and "理事候选人" in confirm.text
     gone = await client.post(f"/admin/records/tags/{tag_id}/delete", data={"_csrf_token": csrf_from(confirm.text)})
@@ -160,7 +161,6 @@ async def test_smart_tag_recompute_adds_and_removes_members(db, as_user):
     started = await client.post(f"/admin/records/tags/{tag_id}/recompute", data={"_csrf_token": csrf_from(detail.text)})
     assert started.status_code == 303 and started.headers["location"].startswith("/admin/jobs/")
     job_id = int(started.headers["location"].rsplit("/", 1)[1])
-    from app.records import tag_jobs  # noqa: F401 - registers the handler
 
     while await jobs.run_one("test"):
         pass

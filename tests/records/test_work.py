@@ -35,8 +35,8 @@ async def test_work_add_edit_delete_and_rollback(as_user, db):
                                      "start_date": "2020-05-01", "is_current": "on"})
     assert edited.status_code == 303
     assert await db.fetchval("SELECT job_title FROM rec_work WHERE id = $1", work_id) == "首席架构师"
-    change = await db.fetchval("SELECT id FROM rec_change WHERE person = $1 AND section = 'work' AND field = 'job_title'",
-                               cs["id"])
+    change = await db.fetchval("SELECT id FROM rec_change WHERE person = $1 AND section = 'work'"
+                               " AND field = 'job_title'", cs["id"])
     await rollback.rollback_change(SYSTEM, change)
     assert await db.fetchval("SELECT job_title FROM rec_work WHERE id = $1", work_id) == "架构师"
     other = await as_user("em_admin")

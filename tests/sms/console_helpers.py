@@ -42,8 +42,8 @@ async def make_batch(account: int, rows: list[tuple[str, str]], text: str = "【
                      source: str = "console") -> tuple[int, list[int]]:
     """A send whose messages are already in the given states: rows = [(phone, status)]."""
     batch = await db.fetchval("INSERT INTO sms_batch (account, source, text, status, total, accepted, segments, cost)"
-                              " VALUES ($1, $2, $3, 'done', $4::int, $4::int, $4::int, $4::int) RETURNING id", account, source, text,
-                              len(rows))
+                              " VALUES ($1, $2, $3, 'done', $4::int, $4::int, $4::int, $4::int) RETURNING id",
+                              account, source, text, len(rows))
     ids = []
     for phone, status in rows:
         final = status in ("delivered", "failed", "expired", "rejected")

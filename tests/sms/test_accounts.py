@@ -47,8 +47,8 @@ async def test_api_key_shown_once_and_revoked(db, as_user):
     client = await as_user("admin")
     page = await client.get("/admin/sms/api-keys")
     token = csrf_from(page.text)
-    bad = await client.post("/admin/sms/api-keys", data={"account": str(account), "name": "招生系统", "rate_per_sec": "5",
-                                                         "_csrf_token": token})
+    bad = await client.post("/admin/sms/api-keys", data={"account": str(account), "name": "招生系统",
+                                                         "rate_per_sec": "5", "_csrf_token": token})
     assert bad.status_code == 422 and "Choose at least one scope" in bad.text
     made = await client.post("/admin/sms/api-keys", data={"account": str(account), "name": "招生系统",
                                                           "scopes": ["send", "report"], "rate_per_sec": "5",

@@ -13,7 +13,8 @@ async def test_channel_crud_masks_secrets(db, as_user):
     page = await client.get("/admin/sms/channels/new")
     token = csrf_from(page.text)
     bad = await client.post("/admin/sms/channels", data={"name": "移动", "kind": "smpp", "weight": "50",
-                                                          "max_tps": "100", "cfg_host": "10.0.0.5", "_csrf_token": token})
+                                                          "max_tps": "100", "cfg_host": "10.0.0.5",
+                                                          "_csrf_token": token})
     assert bad.status_code == 422 and "This field is required." in bad.text and "10.0.0.5" in bad.text
     made = await client.post("/admin/sms/channels", data={
         "name": "移动", "kind": "smpp", "weight": "50", "max_tps": "100", "enabled": "on", "cfg_host": "10.0.0.5",

@@ -252,7 +252,8 @@ async def test_outcomes_survive_lost_database_connections(db, channel):
     pid = await wait_for(lambda: db.fetchval("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
                                              " AND wait_event_type = 'Lock'"))
     await locker.execute("SELECT pg_terminate_backend($1)", pid)
-    with pytest.raises(Exception):
+    # whichever way asyncpg reports the killed server process (connection closed, admin shutdown, reset)
+    with pytest.raises((asyncpg.InterfaceError, asyncpg.PostgresError, OSError)):
         await flush
     assert len(store.pending) == 1  # kept in memory
     await tx.rollback()

@@ -20,8 +20,8 @@ async def test_numbers_blacklist_and_sensitive_words_are_refused_with_reasons(db
     await checks.add_blacklist("+86 139 0000 0001", "投诉退订")
     other = await db.fetchval("INSERT INTO sms_account (name) VALUES ('other') RETURNING id")
     await checks.add_blacklist("13900000002", "only for the other account", account_id=other)
-    result = await outbox.send(account, to=["13900000001", "13900000002", "1390000000x", "13900000002", "+1 4155550123"],
-                               text="Hello")
+    result = await outbox.send(account, text="Hello",
+                               to=["13900000001", "13900000002", "1390000000x", "13900000002", "+1 4155550123"])
     assert result.accepted == 2
     assert result.rejected == [("1390000000x", "Not a valid mobile number"), ("13900000002", "Duplicate number"),
                                ("13900000001", "Blacklisted: 投诉退订")]
@@ -115,5 +115,6 @@ async def test_message_service_sms_channel_goes_through_the_outbox(db):
     row = await db.fetchrow("SELECT m.phone, m.text, b.source, a.is_system FROM sms_message m"
                             " JOIN sms_batch b ON b.id = m.batch JOIN sms_account a ON a.id = m.account"
                             " WHERE b.source = 'notify'")  # the demo data holds API examples
-    assert row == {"phone": "13812345678", "text": "【同窗】张三，您的活动报名已确认", "source": "notify", "is_system": True}
+    assert row == {"phone": "13812345678", "text": "【同窗】张三，您的活动报名已确认", "source": "notify",
+                   "is_system": True}
     assert await db.fetchval("SELECT status FROM delivery_log WHERE channel = 'sms'") == "sent"

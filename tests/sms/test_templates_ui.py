@@ -10,7 +10,8 @@ from tests.sms.console_helpers import hq_account, make_operator
 async def test_create_submit_review_and_use(db, as_user):
     account = await hq_account()
     op = await make_operator("tplop")
-    await db.execute("INSERT INTO sms_account_member (account, \"user\", role) VALUES ($1, $2, 'operator')", account, op)
+    await db.execute("INSERT INTO sms_account_member (account, \"user\", role) VALUES ($1, $2, 'operator')",
+                     account, op)
     client = await as_user("tplop")
     form = await client.get("/admin/sms/templates/new")
     assert form.status_code == 200 and "sms-counter" in form.text

@@ -36,18 +36,19 @@ async def _submitted(db, channel: int, phones: list[str], hours_ago: float, ids=
 
 @pytest.mark.req("SMS-10")
 async def test_scheduled_job_resolves_messages_without_receipt_after_the_window(db, sim, channel):
-    from app.sms import receipt_jobs
+    from app.sms import jobs as sms_jobs
 
-    assert jobs.SCHEDULES["sms.unconfirmed"][0] == receipt_jobs.KIND and receipt_jobs.KIND in jobs.HANDLERS
+    assert jobs.SCHEDULES["sms.unconfirmed"][0] == sms_jobs.UNCONFIRMED_KIND
+    assert sms_jobs.UNCONFIRMED_KIND in jobs.HANDLERS
     account = await hq(db)
     before = await billing.balance(account)
     old, old_ids = await _submitted(db, channel, ["13800138100", "13800138101"], hours_ago=5)
     fresh, _ = await _submitted(db, channel, ["13800138102"], hours_ago=1)
     await settings_store.put("sms.receipt_window_hours", 4)
     try:
-        ctx = jobs.JobContext(0, receipt_jobs.KIND, {}, 1, "test")
-        assert await receipt_jobs.resolve_unconfirmed(ctx) == {"unknown": 2}
-        assert await receipt_jobs.resolve_unconfirmed(ctx) == {"unknown": 0}  # idempotent
+        ctx = jobs.JobContext(0, sms_jobs.UNCONFIRMED_KIND, {}, 1, "test")
+        assert await sms_jobs.resolve_unconfirmed(ctx) == {"unknown": 2}
+        assert await sms_jobs.resolve_unconfirmed(ctx) == {"unknown": 0}  # idempotent
     finally:
         await db.execute("DELETE FROM site_setting WHERE key = 'sms.receipt_window_hours'")
         settings_store.invalidate()

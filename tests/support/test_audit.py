@@ -104,7 +104,8 @@ async def test_export_contains_the_filtered_rows(as_user, db):
     row = next(r for r in body if r[6] == str(target["id"]))
     assert row[4] == "update" and row[8] == "name" and target["name"] in row[9] and "导出测试" in row[10]
     assert {r[5] for r in body} == {"user"}
-    text = (await client.get("/admin/audit/export", params={"action": "update", "fmt": "csv"})).content.decode("utf-8-sig")
+    exported = await client.get("/admin/audit/export", params={"action": "update", "fmt": "csv"})
+    text = exported.content.decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
     assert any("导出测试" in cell for line in lines[2:] for cell in line)
     assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'export' AND entity = 'audit_log'") == 2

@@ -121,7 +121,8 @@ async def test_entries_about_records_the_viewer_cannot_open_are_hidden(as_user, 
         work_id = await work.add_work(admin, pid, {"employer": f"单位{pid}", "job_title": "工程师"})
         await work.delete_work(admin, pid, work_id)  # the deleted row is found through the change log
         entries[pid] = {await entry_of(db, "rec_person", pid, "create"),
-                        await entry_of(db, "rec_work", work_id, "create"), await entry_of(db, "rec_work", work_id, "delete")}
+                        await entry_of(db, "rec_work", work_id, "create"),
+                        await entry_of(db, "rec_work", work_id, "delete")}
     entries[secret].add(await entry_of(db, "rec_person", secret, "update"))
 
     cs = await as_user("cs_admin")

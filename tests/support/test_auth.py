@@ -32,7 +32,8 @@ async def test_lockout_after_failures_blocks_even_the_right_password(client, db)
     refused = await login(client, "cs_admin", "Demo2026pass")
     assert refused.status_code == 422
     assert re.search(r"blocked|锁定|封禁", refused.text)
-    rows = await db.fetch("SELECT reason, success, device, browser FROM login_log WHERE username = 'cs_admin' ORDER BY id")
+    rows = await db.fetch("SELECT reason, success, device, browser FROM login_log WHERE username = 'cs_admin' "
+                          "ORDER BY id")
     assert [r["reason"] for r in rows] == ["invalid"] * 5 + ["blocked"]
     assert await db.fetchval("SELECT count(*) FROM login_block WHERE key = 'user:cs_admin'") == 1
     # the address has its own, higher limit (login.ip_max_failures): a campus NAT carries many users
@@ -43,8 +44,8 @@ async def test_lockout_after_failures_blocks_even_the_right_password(client, db)
 async def test_login_log_records_device_from_user_agent(client, db):
     ua = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 MicroMessenger/8.0.40"
     page = await client.get("/login")
-    await client.post("/login", data={"username": "hq", "password": "Demo2026pass", "_csrf_token": csrf_from(page.text)},
-                      headers={"user-agent": ua})
+    await client.post("/login", headers={"user-agent": ua},
+                      data={"username": "hq", "password": "Demo2026pass", "_csrf_token": csrf_from(page.text)})
     row = await db.fetchrow("SELECT * FROM login_log WHERE username = 'hq' ORDER BY id DESC LIMIT 1")
     assert row["success"] and row["device"] == "mobile" and row["browser"] == "WeChat" and row["platform"] == "iOS"
 
@@ -63,7 +64,8 @@ async def test_register_validates_fields_and_creates_account(client, db):
     assert bad.text.count('class="error"') >= 4
     assert 'value="ab"' in bad.text  # nothing typed is lost
     ok = await post_form(client, "/register", "/register",
-                         {"username": "newalum", "name": "新校友", "email": "new@example.cn", "password": "abc12345xyz"})
+                         {"username": "newalum", "name": "新校友", "email": "new@example.cn",
+                          "password": "abc12345xyz"})
     assert ok.status_code == 303
     assert await db.fetchval("SELECT kind FROM app_user WHERE username = 'newalum'") == "registered"
 

@@ -121,7 +121,8 @@ async def test_builtin_code_cannot_be_deleted_or_renumbered_local_can(as_user, d
     await make_type(db, "t_degree", "Degrees", builtin_items=[("1", "博士", None)])
     client = await as_user("admin")
     confirm = await client.get("/admin/dictionary/t_degree/items/1/delete")
-    refused = await client.post("/admin/dictionary/t_degree/items/1/delete", data={"_csrf_token": csrf_from(confirm.text)})
+    refused = await client.post("/admin/dictionary/t_degree/items/1/delete",
+                                data={"_csrf_token": csrf_from(confirm.text)})
     assert refused.status_code == 303 and refused.headers["location"] == "/admin/dictionary/t_degree/items/1"
     assert await db.fetchval("SELECT count(*) FROM dict_item WHERE type_code = 't_degree' AND code = '1'") == 1
     detail = await client.get("/admin/dictionary/t_degree/items/1")
@@ -136,10 +137,12 @@ async def test_builtin_code_cannot_be_deleted_or_renumbered_local_can(as_user, d
     row = await db.fetchrow("SELECT code, name, name_en FROM dict_item WHERE type_code = 't_degree' AND code = '1'")
     assert row == {"code": "1", "name": "博士研究生", "name_en": "Doctor"}
 
-    await post_form(client, "/admin/dictionary/t_degree", "/admin/dictionary/t_degree", {"code": "L1", "name": "本地学位"})
+    await post_form(client, "/admin/dictionary/t_degree", "/admin/dictionary/t_degree",
+                    {"code": "L1", "name": "本地学位"})
     confirm = await client.get("/admin/dictionary/t_degree/items/L1/delete")
     assert confirm.status_code == 200 and 'action="/admin/dictionary/t_degree/items/L1/delete"' in confirm.text
-    deleted = await client.post("/admin/dictionary/t_degree/items/L1/delete", data={"_csrf_token": csrf_from(confirm.text)})
+    deleted = await client.post("/admin/dictionary/t_degree/items/L1/delete",
+                                data={"_csrf_token": csrf_from(confirm.text)})
     assert deleted.status_code == 303
     assert await db.fetchval("SELECT count(*) FROM dict_item WHERE type_code = 't_degree' AND code = 'L1'") == 0
     assert await db.fetchval("SELECT before->>'name' FROM audit_log WHERE entity = 'dict_item' AND action = 'delete' "
@@ -148,7 +151,8 @@ async def test_builtin_code_cannot_be_deleted_or_renumbered_local_can(as_user, d
 
 @pytest.mark.req("SUP-10")
 async def test_disabled_code_disappears_from_choices(as_user, db):
-    await make_type(db, "t_gender", "Gender", builtin_items=[("1", "男", None), ("2", "女", None), ("9", "未说明", None)])
+    await make_type(db, "t_gender", "Gender",
+                    builtin_items=[("1", "男", None), ("2", "女", None), ("9", "未说明", None)])
     assert [c for c, _label in await dictionary.choices("t_gender")] == ["1", "2", "9"]  # now cached
     client = await as_user("admin")
     saved = await post_form(client, "/admin/dictionary/t_gender/items/9", "/admin/dictionary/t_gender/items/9",
@@ -156,7 +160,8 @@ async def test_disabled_code_disappears_from_choices(as_user, db):
     assert saved.status_code == 303
     assert [c for c, _label in await dictionary.choices("t_gender")] == ["1", "2"]
     assert "9" in [i["code"] for i in await dictionary.items("t_gender", include_disabled=True)]
-    log = await db.fetchrow("SELECT before, after FROM audit_log WHERE entity = 'dict_item' AND entity_id = 't_gender:9'")
+    log = await db.fetchrow("SELECT before, after FROM audit_log "
+                            "WHERE entity = 'dict_item' AND entity_id = 't_gender:9'")
     assert '"enabled": true' in log["before"] and '"enabled": false' in log["after"]
     listing = await client.get("/admin/dictionary/t_gender")
     assert listing.text.count('class="badge off"') == 1  # still listed for admins, marked disabled

@@ -71,7 +71,8 @@ async def test_filter_mark_unread_mark_all_read_and_paging(as_user, db):
     read = await client.get("/admin/inbox?status=read")
     assert "通知 24" in read.text and "通知 23" not in read.text
 
-    back = await post_form(client, "/admin/inbox", f"/admin/inbox/{newest}/unread", {"next": "/admin/inbox?status=unread"})
+    back = await post_form(client, "/admin/inbox", f"/admin/inbox/{newest}/unread",
+                           {"next": "/admin/inbox?status=unread"})
     assert back.status_code == 303 and back.headers["location"] == "/admin/inbox?status=unread"
     assert await db.fetchval("SELECT read_at FROM inbox_message WHERE id = $1", newest) is None
 

@@ -122,7 +122,8 @@ async def test_schedules_list_and_enable_disable_audited(as_user, db):
     assert await db.fetchval("SELECT enabled FROM job_schedule WHERE id = $1", schedule) is False
     assert await db.fetchval("SELECT count(*) FROM audit_log WHERE entity = 'job_schedule' AND action = 'disable'") == 1
     assert await jobs.enqueue_due_schedules() >= 0
-    assert await db.fetchval("SELECT count(*) FROM job WHERE kind = 'todos.remind' AND dedupe_key LIKE 'schedule:%'") == 0
+    assert await db.fetchval("SELECT count(*) FROM job "
+                             "WHERE kind = 'todos.remind' AND dedupe_key LIKE 'schedule:%'") == 0
     on = await post_form(client, "/admin/jobs/schedules", f"/admin/jobs/schedules/{schedule}/enable", {})
     assert on.status_code == 303 and await db.fetchval("SELECT enabled FROM job_schedule WHERE id = $1", schedule)
 

@@ -80,7 +80,8 @@ async def test_bad_input_is_422_with_field_messages(as_user, db):
         "title": "System", "parent": await _menu_id(db, "system.users"), "sort": 900, "enabled": "on"})
     assert loop.status_code == 422 and 'id="f-parent-err"' in loop.text
     await post_form(client, "/admin/menus", "/admin/menus", {"code": "dup", "title": "甲", "url": "/admin"})
-    dup = await post_form(client, "/admin/menus", "/admin/menus", {"code": "custom.dup", "title": "乙", "url": "/admin"})
+    dup = await post_form(client, "/admin/menus", "/admin/menus",
+                          {"code": "custom.dup", "title": "乙", "url": "/admin"})
     assert dup.status_code == 422 and 'id="f-code-err"' in dup.text
     assert await db.fetchval("SELECT count(*) FROM menu WHERE code LIKE 'custom.%'") == 1
 

@@ -103,7 +103,8 @@ async def test_reset_to_default_through_a_confirm_page(as_user, db):
     done = await client.post(f"{EDIT}/reset", data={"_csrf_token": csrf_from(confirm.text)})
     assert done.status_code == 303
     assert await db.fetchval("SELECT count(*) FROM message_template") == 0
-    assert await db.fetchval("SELECT count(*) FROM audit_log WHERE entity = 'message_template' AND action = 'delete'") == 1
+    assert await db.fetchval("SELECT count(*) FROM audit_log "
+                             "WHERE entity = 'message_template' AND action = 'delete'") == 1
     assert await notify.template_for("password_reset", "email") == (
         str(notify.DEFAULT_TEMPLATES["password_reset"][1]["email"][0]),
         str(notify.DEFAULT_TEMPLATES["password_reset"][1]["email"][1]))
@@ -129,14 +130,16 @@ async def test_failed_email_is_requeued_and_then_sent(as_user, db, smtp_sink):
 
     client = await as_user("auditor")  # sup.delivery.view, addresses masked for this role
     log = await client.get("/admin/messages/deliveries?status=failed&q=em_admin")
-    assert "理事会通知" in log.text and "em_admin@tongchuang.local" not in log.text and "e***@tongchuang.local" in log.text
+    assert "理事会通知" in log.text
+    assert "em_admin@tongchuang.local" not in log.text and "e***@tongchuang.local" in log.text
     assert f'action="/admin/messages/deliveries/{delivery["id"]}/requeue"' in log.text
     bad_date = await client.get("/admin/messages/deliveries?date_from=2026-13-45")
     assert bad_date.status_code == 422 and 'id="err-date_from"' in bad_date.text
     ranged = await client.get("/admin/messages/deliveries?date_from=2000-01-01&date_to=2000-01-02")
     assert "理事会通知" not in ranged.text
 
-    again = await post_form(client, "/admin/messages/deliveries", f"/admin/messages/deliveries/{delivery['id']}/requeue",
+    again = await post_form(client, "/admin/messages/deliveries",
+                            f"/admin/messages/deliveries/{delivery['id']}/requeue",
                             {"next": "/admin/messages/deliveries?status=failed"})
     assert again.status_code == 303 and again.headers["location"] == "/admin/messages/deliveries?status=failed"
     assert await db.fetchval("SELECT status FROM delivery_log WHERE id = $1", delivery["id"]) == "queued"
@@ -146,6 +149,7 @@ async def test_failed_email_is_requeued_and_then_sent(as_user, db, smtp_sink):
     assert await db.fetchval("SELECT count(*) FROM dev_mail WHERE rcpt = 'em_admin@tongchuang.local' "
                              "AND subject = '理事会通知'") == 1
     # a sent email cannot be re-queued
-    refused = await post_form(client, "/admin/messages/deliveries", f"/admin/messages/deliveries/{delivery['id']}/requeue", {})
+    refused = await post_form(client, "/admin/messages/deliveries",
+                              f"/admin/messages/deliveries/{delivery['id']}/requeue", {})
     assert refused.status_code == 303
     assert await db.fetchval("SELECT status FROM delivery_log WHERE id = $1", delivery["id"]) == "sent"

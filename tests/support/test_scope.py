@@ -10,7 +10,8 @@ from tests.helpers import post_form
 async def test_college_admin_sees_only_own_subtree(as_user, db):
     client = await as_user("cs_admin")
     cs = await db.fetchval("SELECT id FROM org_node WHERE code = 'CS'")
-    em_user = await db.fetchval("SELECT u.id FROM app_user u JOIN org_node o ON o.id = u.org WHERE o.code = 'EM' LIMIT 1")
+    em_user = await db.fetchval("SELECT u.id FROM app_user u JOIN org_node o ON o.id = u.org "
+                                "WHERE o.code = 'EM' LIMIT 1")
     listing = await client.get("/admin/users?per_page=100")
     assert listing.status_code == 200
     orgs_shown = set(await db.fetchval(
@@ -37,13 +38,15 @@ async def test_create_move_and_scope_of_org_nodes(as_user, db):
     client = await as_user("admin")
     hq = await db.fetchval("SELECT id FROM org_node WHERE code = 'HQ'")
     created = await post_form(client, "/admin/orgs", "/admin/orgs",
-                              {"name": "人工智能学院", "code": "AI", "kind": "college", "parent": hq, "sort": 5, "enabled": "on"})
+                              {"name": "人工智能学院", "code": "AI", "kind": "college", "parent": hq, "sort": 5,
+                               "enabled": "on"})
     assert created.status_code == 303
     ai = await db.fetchrow("SELECT * FROM org_node WHERE code = 'AI'")
     assert ai["path"] == f"/{hq}/{ai['id']}/" and ai["depth"] == 1
     cs = await db.fetchval("SELECT id FROM org_node WHERE code = 'CS'")
     sub = await post_form(client, "/admin/orgs", "/admin/orgs",
-                          {"name": "AI 2024级1班", "code": "AI-2024-1", "kind": "class", "parent": ai["id"], "enabled": "on"})
+                          {"name": "AI 2024级1班", "code": "AI-2024-1", "kind": "class", "parent": ai["id"],
+                           "enabled": "on"})
     assert sub.status_code == 303
     moved = await post_form(client, f"/admin/orgs?node={ai['id']}", f"/admin/orgs/{ai['id']}",
                             {"name": "人工智能学院", "code": "AI", "kind": "college", "parent": cs, "enabled": "on"})
@@ -52,7 +55,8 @@ async def test_create_move_and_scope_of_org_nodes(as_user, db):
     assert child["path"].startswith(f"/{hq}/{cs}/{ai['id']}/") and child["depth"] == 3
     loop = await post_form(client, f"/admin/orgs?node={cs}", f"/admin/orgs/{cs}",
                            {"name": "计算机科学与技术学院", "code": "CS", "kind": "college",
-                            "parent": (await db.fetchval("SELECT id FROM org_node WHERE code = 'AI-2024-1'")), "enabled": "on"})
+                            "parent": (await db.fetchval("SELECT id FROM org_node WHERE code = 'AI-2024-1'")),
+                            "enabled": "on"})
     assert loop.status_code == 422
 
 

@@ -131,13 +131,15 @@ async def test_unblock_lets_a_blocked_user_log_in_again(as_user, db, browser_at)
     log = await db.fetchrow("SELECT * FROM audit_log WHERE action = 'unblock'")
     assert log["entity"] == "login_block" and log["entity_id"] == "user:em_admin" and log["actor_name"] == "admin"
     assert (await login(victim, "em_admin", "Demo2026pass")).status_code == 303
-    again = await admin.post(f"/admin/security/blocks/{block_id}/unblock", data={"_csrf_token": csrf_from(confirm.text)})
+    again = await admin.post(f"/admin/security/blocks/{block_id}/unblock",
+                             data={"_csrf_token": csrf_from(confirm.text)})
     assert again.status_code == 303  # already lifted: back to the list with a message, no error page
 
 
 @pytest.mark.req("SUP-12")
 async def test_viewing_and_unblocking_need_permissions(as_user, db):
-    await db.execute("INSERT INTO login_block (key, until, reason) VALUES ('ip:10.7.7.7', now() + interval '1 hour', 'x')")
+    await db.execute("INSERT INTO login_block (key, until, reason) "
+                     "VALUES ('ip:10.7.7.7', now() + interval '1 hour', 'x')")
     block_id = await db.fetchval("SELECT id FROM login_block WHERE key = 'ip:10.7.7.7'")
     auditor = await as_user("auditor")  # may view, may not unblock
     blocks = await auditor.get("/admin/security/blocks")

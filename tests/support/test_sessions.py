@@ -61,7 +61,8 @@ async def test_password_change_ends_every_session_everywhere(as_user, client, se
     await _session_cookie(as_user, "hq")
     assert await _status_there(second_process, phone_cookie) == 200
     response = await post_form(client, "/admin/profile", "/admin/password",
-                               {"current": "Demo2026pass", "password": "Another2026pass!", "password2": "Another2026pass!"})
+                               {"current": "Demo2026pass", "password": "Another2026pass!",
+                                "password2": "Another2026pass!"})
     assert response.status_code == 303
     assert await _seconds_until_refused(second_process, phone_cookie) < 1.0
     assert (await client.get("/admin")).status_code == 303

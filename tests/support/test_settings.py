@@ -35,8 +35,9 @@ async def test_page_shows_every_section(admin):
 
 @pytest.mark.req("SUP-11")
 async def test_saved_settings_apply_and_secret_never_returns_to_browser(admin, db):
-    data = {**await current_form(), "site_name": "同窗测试站", "site_icp": "京ICP备12345678号", "smtp_host": "smtp.example.cn",
-            "smtp_port": "465", "upload_types": "JPG, .png,pdf", "smtp_password": SECRET}
+    data = {**await current_form(), "site_name": "同窗测试站", "site_icp": "京ICP备12345678号",
+            "smtp_host": "smtp.example.cn", "smtp_port": "465", "upload_types": "JPG, .png,pdf",
+            "smtp_password": SECRET}
     saved = await post_form(admin, "/admin/settings", "/admin/settings", data)
     assert saved.status_code == 303
     assert await settings_store.get("site.name") == "同窗测试站"

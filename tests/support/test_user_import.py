@@ -49,7 +49,8 @@ async def row_errors(db, batch_id: int) -> dict:
 
 
 async def commit(client, batch_id: int) -> None:
-    response = await post_form(client, f"/admin/imports/batch/{batch_id}", f"/admin/imports/batch/{batch_id}/commit", {})
+    response = await post_form(client, f"/admin/imports/batch/{batch_id}", f"/admin/imports/batch/{batch_id}/commit",
+                               {})
     assert response.status_code == 303
     await jobs.drain()
 
@@ -75,16 +76,16 @@ async def test_import_reports_bad_rows_and_imports_the_rest(as_user, english, db
     client = await as_user("admin")
     rows = [
         ["imp_a", "导入甲", "imp_a@example.cn", 13900000001, "CS", "alumni", "class_liaison", "Welcome2026"],  # 2
-        ["imp_b", "导入乙", "", "", "CS-2008-1", "", "", ""],                                                  # 3
-        ["imp_c", "导入丙", "not-mail", "", "CS", "", "", ""],                                                 # 4 bad email
-        ["IMP_A", "重复", "", "", "CS", "", "", ""],                                                           # 5 dup in file
-        ["imp_e", "=CONCAT(\"a\",\"b\")", "", "", "CS", "", "", ""],                                          # 6 formula
-        ["imp_f", "导入己", "", "", "NOPE", "", "", ""],                                                       # 7 unknown org
-        ["cs_admin", "已存在", "", "", "CS", "", "", ""],                                                      # 8 taken in DB
-        ["imp_h", "导入辛", "", "12ab", "CS", "", "", ""],                                                     # 9 bad phone
-        ["imp_i", "导入壬", "cs_admin@tongchuang.local", "", "CS", "", "", ""],                                # 10 email taken
-        ["imp_j", "导入癸", "", "", "CS", "boss", "nosuchrole", "short"],                                      # 11 three errors
-        ["imp_k", "导入子", "", "", "EM", "校友", "", ""],                                                     # 12
+        ["imp_b", "导入乙", "", "", "CS-2008-1", "", "", ""],                    # 3
+        ["imp_c", "导入丙", "not-mail", "", "CS", "", "", ""],                   # 4 bad email
+        ["IMP_A", "重复", "", "", "CS", "", "", ""],                             # 5 dup in file
+        ["imp_e", "=CONCAT(\"a\",\"b\")", "", "", "CS", "", "", ""],             # 6 formula
+        ["imp_f", "导入己", "", "", "NOPE", "", "", ""],                         # 7 unknown org
+        ["cs_admin", "已存在", "", "", "CS", "", "", ""],                        # 8 taken in DB
+        ["imp_h", "导入辛", "", "12ab", "CS", "", "", ""],                       # 9 bad phone
+        ["imp_i", "导入壬", "cs_admin@tongchuang.local", "", "CS", "", "", ""],  # 10 email taken
+        ["imp_j", "导入癸", "", "", "CS", "boss", "nosuchrole", "short"],        # 11 three errors
+        ["imp_k", "导入子", "", "", "EM", "校友", "", ""],                       # 12
     ]
     batch_id = await upload_and_check(client, rows)
     errors = await row_errors(db, batch_id)
@@ -119,7 +120,8 @@ async def test_import_reports_bad_rows_and_imports_the_rest(as_user, english, db
     assert {r["entity_id"] for r in created} == {str(u["id"]) for u in users.values()}
     assert {r["actor_name"] for r in created} == {"admin"}
     report = await client.get(f"/admin/imports/batch/{batch_id}")
-    assert 'data-status="committed"' in report.text and 'href="/admin/imports/batch/%s/rollback"' % batch_id in report.text
+    assert 'data-status="committed"' in report.text
+    assert f'href="/admin/imports/batch/{batch_id}/rollback"' in report.text
     stored = await db.fetch("SELECT data FROM import_row WHERE batch = $1", batch_id)
     assert "Welcome2026" not in "".join(r["data"] for r in stored)  # initial passwords are not kept
     errors_file = await client.get(f"/admin/imports/batch/{batch_id}/errors.xlsx")
@@ -173,7 +175,8 @@ async def test_crash_mid_commit_then_resume_imports_every_row_once(as_user, engl
     running = await client.get(f"/admin/imports/batch/{batch_id}")
     assert 'data-status="committing"' in running.text and 'hx-trigger="every 1s"' in running.text
     assert '<meta http-equiv="refresh" content="2">' in running.text
-    polled = await client.get(f"/admin/imports/batch/{batch_id}", headers={"HX-Request": "true", "HX-Target": "progress"})
+    polled = await client.get(f"/admin/imports/batch/{batch_id}",
+                              headers={"HX-Request": "true", "HX-Target": "progress"})
     assert polled.text.lstrip().startswith('<div id="progress"') and "<noscript>" not in polled.text
     monkeypatch.setattr(USERS, "create", real_create)
     await db.execute("UPDATE job SET run_at = now() WHERE kind = 'import.commit'")
@@ -247,7 +250,7 @@ async def test_college_admin_export_is_masked_watermarked_and_in_scope(as_user, 
     assert sheet.oddHeader.center.text == mark and sheet.oddFooter.center.text == mark
     header = list(rows[1])
     assert header[:6] == ["Username", "Name", "Org", "Roles", "Phone", "Email"]
-    data = [dict(zip(header, r)) for r in rows[2:]]
+    data = [dict(zip(header, r, strict=True)) for r in rows[2:]]  # every sheet row is max_column wide
     assert {r["Username"] for r in data} == await _cs_subtree_usernames(db)
     phones = {r["username"]: r["phone"] for r in await db.fetch("SELECT username, phone FROM app_user")}
     for r in data:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from app.adapters.sms_channels import encoding
 from app.adapters.sms_channels import pdu as P
-from app.adapters.sms_channels.simulator import _DEST, HTTP_SYSTEM_ID, SmscSimulator
+from app.adapters.sms_channels.simulator import DESTINATION, HTTP_SYSTEM_ID, SmscSimulator
 
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
             429: "Too Many Requests", 500: "Internal Server Error"}
@@ -105,7 +105,7 @@ class ControlServer:
         if sim.http_idempotency and ref and (ids := sim.lookup(ref)) is not None:
             sim.counts["http_replays"] += 1
             return 200, {"id": ids[0], "parts": ids}, {"Idempotent-Replayed": "true"}
-        if not _DEST.match(to):
+        if not DESTINATION.match(to):
             return 400, {"error": "ESME_RINVDSTADR", "retryable": False}, {}
         try:
             encoding.check(text)

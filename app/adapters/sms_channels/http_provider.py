@@ -19,6 +19,7 @@ the config (`receipt_cursor`, `mo_cursor`) so that a restart does not replay eve
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 
@@ -68,10 +69,8 @@ class HttpChannel(SmsChannel):
     async def stop(self) -> None:
         if self._poller is not None:
             self._poller.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._poller
-            except (asyncio.CancelledError, Exception):
-                pass
             self._poller = None
         if self._client is not None:
             await self._client.aclose()

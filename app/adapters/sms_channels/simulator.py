@@ -36,7 +36,7 @@ from app.adapters.sms_channels import pdu as P
 from app.adapters.sms_channels.session import SessionClosed, SmppSession
 
 log = logging.getLogger("sms.smsc")
-_DEST = re.compile(r"^\+?[0-9]{3,20}$")
+DESTINATION = re.compile(r"^\+?[0-9]{3,20}$")
 _BIND_KIND = {P.BIND_TRANSMITTER: "transmitter", P.BIND_RECEIVER: "receiver", P.BIND_TRANSCEIVER: "transceiver"}
 DELIVER_WINDOW = 256  # outstanding deliver_sm per ESME session; the rest waits in the queue
 HTTP_SYSTEM_ID = "http"  # submissions through the HTTP-provider stub are logged under this system_id
@@ -85,7 +85,8 @@ class SmscSimulator:
     async def start(self) -> SmscSimulator:
         if self.log_path:
             self._reload_log()
-            self._log = open(self.log_path, "a", encoding="utf-8", buffering=1 << 16)
+            # the log stays open for the simulator's lifetime (stop() closes it), hence no `with`
+            self._log = open(self.log_path, "a", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(self._make_session, self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
@@ -329,7 +330,7 @@ class SmscSimulator:
     def _check_submit(self, s: SmppSession, pdu: P.Pdu) -> int:
         if s.bound not in ("transmitter", "transceiver"):
             return P.RINVBNDSTS
-        if not _DEST.match(pdu.get("destination_addr", "")):
+        if not DESTINATION.match(pdu.get("destination_addr", "")):
             return P.RINVDSTADR
         if self.max_tps:
             sec = int(time.monotonic())

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -99,18 +100,14 @@ class SmppChannel(SmsChannel):
         self._stopping = True
         s = self.session
         if s is not None and s.is_open and s.bound:
-            try:
+            with contextlib.suppress(TimeoutError, SessionClosed):
                 await asyncio.wait_for(s.request(P.Pdu(P.UNBIND), timeout=1.0), 1.5)
-            except (TimeoutError, SessionClosed):
-                pass
         if s is not None:
             s.close()
         if self._runner is not None:
             self._runner.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._runner
-            except (asyncio.CancelledError, Exception):
-                pass
         self._bound.clear()
 
     @property

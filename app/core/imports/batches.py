@@ -93,8 +93,8 @@ async def set_duplicate_choices(batch_id: int, choices: dict[int, str], actor: A
             "UPDATE import_row r SET data = jsonb_set(r.data, '{choice}', to_jsonb(x.c)) FROM unnest($2::bigint[], "
             "$3::text[]) AS x(id, c) WHERE r.id = x.id AND r.batch = $1 AND r.data ? 'dup' AND r.status = 'ok' "
             "AND r.data->>'choice' IS DISTINCT FROM x.c RETURNING r.id", batch_id, list(picked), list(picked.values()))
-        await audit.record(actor, "update", "import_batch", batch_id,
-                           summary=f"duplicates: {len(changed)} choices" + (f" ({apply_all} for all)" if apply_all else ""))
+        summary = f"duplicates: {len(changed)} choices" + (f" ({apply_all} for all)" if apply_all else "")
+        await audit.record(actor, "update", "import_batch", batch_id, summary=summary)
     return len(changed)
 
 

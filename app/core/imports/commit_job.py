@@ -103,7 +103,7 @@ def _choice(row: dict, match: dict | None) -> str:
 
 async def _apply_rows(spec: ImportSpec, actor: Actor, results: list, matches: list) -> None:
     """The old path: one transaction per row."""
-    for (row, values, errors), match in zip(results, matches):
+    for (row, values, errors), match in zip(results, matches, strict=True):
         errors = errors or await _apply_row(spec, actor, row["id"], values, match, _choice(row, match))
         if errors:
             await db.execute("UPDATE import_row SET status = 'error', errors = $2::jsonb WHERE id = $1",
@@ -114,7 +114,7 @@ async def _apply_chunk(spec: ImportSpec, actor: Actor, results: list, matches: l
     """A whole chunk in ONE transaction: new rows through `create_many`, duplicates updated or skipped,
     every row marked (imported / skipped / error) with it — all or nothing."""
     failed, skipped, marked, creates = [], [], [], []
-    for (row, values, errors), match in zip(results, matches):
+    for (row, values, errors), match in zip(results, matches, strict=True):
         choice = _choice(row, match)
         if errors:
             failed.append((row["id"], json.dumps(errors, ensure_ascii=False)))
@@ -132,7 +132,7 @@ async def _apply_chunk(spec: ImportSpec, actor: Actor, results: list, matches: l
             ids = await spec.create_many(actor, [v for _i, v in creates], ctx)
             if len(ids) != len(creates):
                 raise RuntimeError(f"create_many returned {len(ids)} ids for {len(creates)} rows")
-            done += [(row_id, str(entity), "created") for (row_id, _v), entity in zip(creates, ids)]
+            done += [(row_id, str(entity), "created") for (row_id, _v), entity in zip(creates, ids, strict=True)]
         if done:
             await db.execute(
                 "UPDATE import_row r SET status = 'imported', entity_id = x.e, errors = '{}'::jsonb,"

@@ -47,7 +47,8 @@ async def rollback(batch_id: int, actor: Actor) -> int:
             await db.execute("UPDATE import_batch SET status = 'rolled_back', rolled_back_at = now() WHERE id = $1",
                              batch_id)
             await refresh_counts(batch_id)
-            await audit.record(actor, "rollback", "import_batch", batch_id, summary=f"{spec.kind}: {undone} rows undone")
+            await audit.record(actor, "rollback", "import_batch", batch_id,
+                               summary=f"{spec.kind}: {undone} rows undone")
         return undone
     undone = kept = after = 0
     while rows := await chunk_after(batch_id, after, "imported"):

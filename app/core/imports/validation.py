@@ -51,7 +51,8 @@ async def duplicates(spec: ImportSpec, results: list[tuple[dict, dict, dict]], c
         return found
     valid = [i for i, (_r, _v, errors) in enumerate(results) if not errors]
     matches = await spec.find_duplicates([results[i][1] for i in valid], ctx) if valid else []
-    for i, match in zip(valid, matches):
+    # strict=False: the list comes from the spec (one per row by contract, not by construction)
+    for i, match in zip(valid, matches, strict=False):
         if match and match.get("error"):
             results[i][2][ROW] = match["error"]
         elif match:
@@ -108,7 +109,7 @@ async def apply_mapping_and_validate(batch_id: int, mapping: dict, actor: Actor)
 async def _save_checks(results: list, matches: list) -> None:
     """Only rows whose outcome differs are written: a clean file writes none."""
     changed = []
-    for (row, _v, errors), match in zip(results, matches):
+    for (row, _v, errors), match in zip(results, matches, strict=True):
         data = decode_json(row["data"])
         new_data, status = _with_duplicate(data, match), "error" if errors else "ok"
         if status != row["status"] or errors != decode_json(row["errors"]) or new_data != data:
@@ -118,5 +119,5 @@ async def _save_checks(results: list, matches: list) -> None:
         await db.execute(
             "UPDATE import_row r SET errors = x.e::jsonb, status = x.s, data = x.d::jsonb FROM "
             "unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS x(id, e, s, d) WHERE r.id = x.id",
-            *map(list, zip(*changed)))
+            *map(list, zip(*changed, strict=True)))
 

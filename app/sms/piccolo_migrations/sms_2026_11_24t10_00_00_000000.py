@@ -1,5 +1,5 @@
 """SMS statistics (SMS-07) read a daily rollup instead of grouping sms_message on every page view: one row
-per day × account × channel, recomputed by the sms.stats.rollup job (app/sms/stats_jobs.py). The single
+per day × account × channel, recomputed by the sms.stats.rollup job (app/sms/jobs.py). The single
 sms_daily_stat_run row records the last refresh (shown on the page) and serialises concurrent runs."""
 from app.core.raw_migration import sql_forwards
 

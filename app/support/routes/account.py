@@ -5,7 +5,6 @@ from litestar import Request, Response, get, post
 
 from app.config import get_settings
 from app.core import auth, notify, sessions
-from app.core.audit import Actor
 from app.core.auth import LANG_COOKIE, SESSION_COOKIE, LoginRefused, client_ip
 from app.core.forms import Invalid
 from app.core.i18n import LOCALES
@@ -15,7 +14,7 @@ from app.core.ratelimit import rate_limit
 from app.core.security import TokenExpired, TokenInvalid
 from app.core.web import actor, form_data, redirect, render, safe_next
 from app.support import forms, users
-from app.support.routes.h5.me import H5_HOME, landing
+from app.support.routes import H5_HOME, landing
 
 
 def _set_session_cookie(response: Response, value: str) -> None:
@@ -33,7 +32,8 @@ def home(request: Request) -> Response:
 async def login_page(request: Request) -> Response:
     if user := request.scope.get("user"):
         return redirect(request, safe_next(request.query_params.get("next"), landing(user)))
-    return await render(request, "support/admin/login.html", form=forms.login_form(), next=request.query_params.get("next", ""))
+    return await render(request, "support/admin/login.html", form=forms.login_form(),
+                        next=request.query_params.get("next", ""))
 
 
 @post("/login", guards=[rate_limit("login", 30, 60)])
@@ -123,7 +123,7 @@ async def forgot_submit(request: Request) -> Response:
         user, token = found
         link = f"{get_settings().public_url()}/password/reset/{token}"
         await notify.notify([user["id"]], "password_reset", {"name": user["name"] or user["username"], "link": link,
-                                                              "minutes": users.RESET_MAX_AGE // 60},
+                                                             "minutes": users.RESET_MAX_AGE // 60},
                             channels=["email"])
     # Same answer whether or not the address exists: no account enumeration.
     return redirect(request, "/login", _("If that address belongs to an account, a reset link is on its way."))
@@ -165,8 +165,8 @@ async def reset_submit(request: Request, token: str) -> Response:
 @get("/admin/profile", guards=[login_required])
 async def profile_page(request: Request) -> Response:
     row = await users.get_profile(request.scope["user"].id)
-    return await render(request, "support/admin/profile.html", form=forms.profile_form(row), pw_form=forms.password_form(),
-                        profile=row)
+    return await render(request, "support/admin/profile.html", form=forms.profile_form(row),
+                        pw_form=forms.password_form(), profile=row)
 
 
 @post("/admin/profile", guards=[login_required])
@@ -178,14 +178,14 @@ async def profile_submit(request: Request) -> Response:
             if getattr(upload, "filename", None):  # first, so a refused photo changes nothing else
                 await users.set_avatar(actor(request), upload.filename, await upload.read())
             await users.update_profile(actor(request), **{k: form.cleaned[k] for k in ("name", "email", "phone")},
-                                              lang=form.cleaned["lang"] or "")
+                                       lang=form.cleaned["lang"] or "")
         except Invalid as exc:
             form.add_error(exc.field, exc.message)
         else:
             return redirect(request, "/admin/profile", _("Profile saved."))
     profile = await users.get_profile(request.scope["user"].id)
-    return await render(request, "support/admin/profile.html", form=form, pw_form=forms.password_form(), profile=profile,
-                        status=422)
+    return await render(request, "support/admin/profile.html", form=form, pw_form=forms.password_form(),
+                        profile=profile, status=422)
 
 
 @post("/admin/password", guards=[login_required])
@@ -204,8 +204,8 @@ async def password_submit(request: Request) -> Response:
                 response.delete_cookie(SESSION_COOKIE, path="/")
                 return response
     row = await users.get_profile(request.scope["user"].id)
-    return await render(request, "support/admin/profile.html", form=forms.profile_form(row), pw_form=form, profile=row,
-                        status=422)
+    return await render(request, "support/admin/profile.html", form=forms.profile_form(row), pw_form=form,
+                        profile=row, status=422)
 
 
 @post("/admin/logout-everywhere", guards=[login_required])
@@ -216,6 +216,5 @@ async def logout_everywhere(request: Request) -> Response:
     return response
 
 
-ROUTES = [home, login_page, logout_everywhere, login_submit, logout, switch_language, register_page, register_submit, forgot_page,
-          forgot_submit, reset_page, reset_submit, profile_page, profile_submit, password_submit]
-__all__ = ["ROUTES", "Actor"]
+ROUTES = [home, login_page, logout_everywhere, login_submit, logout, switch_language, register_page, register_submit,
+          forgot_page, forgot_submit, reset_page, reset_submit, profile_page, profile_submit, password_submit]

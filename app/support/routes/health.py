@@ -14,7 +14,8 @@ async def readyz() -> Response:
     checks = {}
     try:
         checks["database"] = await db.ping()
-        stuck = await db.fetchval("SELECT count(*) FROM job WHERE status = 'queued' AND run_at < now() - interval '10 minutes'")
+        stuck = await db.fetchval("SELECT count(*) FROM job WHERE status = 'queued' "
+                                  "AND run_at < now() - interval '10 minutes'")
         checks["queue"] = True
         checks["queue_backlog_over_10min"] = stuck
     except Exception as exc:

@@ -112,8 +112,9 @@ async def _attribute_form(request: Request, category_id: int, data: dict, attrib
                           errors: dict, status: int) -> Response:
     form = Form(ATTRIBUTE_FIELDS, data=data, errors=errors)
     action = f"{BASE}/{category_id}/attributes" + (f"/{attribute_id}" if attribute_id else "")
-    return await render(request, "mall/admin/simple_form.html", form=form, action=action, cancel=f"{BASE}/{category_id}",
-                        title=_("Edit attribute") if attribute_id else _("New attribute"), status=status)
+    return await render(request, "mall/admin/simple_form.html", form=form, action=action,
+                        cancel=f"{BASE}/{category_id}", status=status,
+                        title=_("Edit attribute") if attribute_id else _("New attribute"))
 
 
 async def _save_attribute(request: Request, category_id: int, attribute_id: int | None) -> Response:

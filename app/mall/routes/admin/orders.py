@@ -10,14 +10,10 @@ from litestar.exceptions import NotFoundException
 
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
-from app.core.i18n import lazy as L
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, form_data, redirect, render
-from app.mall import order_search, orders
-
-PRINT_KINDS = {"sheet": L("Order sheets (A4)"), "packing": L("Packing lists"),
-               "label100x150": L("Shipping labels 100×150"), "label100x100": L("Pickup labels 100×100")}
+from app.mall import order_search, orders, printing
 
 
 @get("/admin/mall/orders", guards=[requires("mall.order.view")])
@@ -27,7 +23,7 @@ async def order_list(request: Request) -> Response:
     page = await order_search.list_orders(who, filters, PageRequest.from_query(request.query_params))
     return await render(request, "mall/admin/orders.html", page=page, filters=filters, statuses=orders.STATUSES,
                         delivery=orders.DELIVERY, counts=await order_search.status_counts(who),
-                        print_kinds=PRINT_KINDS, block="results")
+                        print_kinds=printing.KINDS, block="results")
 
 
 @post("/admin/mall/orders/print", guards=[requires("mall.order.print")])
@@ -36,7 +32,7 @@ async def order_print(request: Request) -> Response:
     data = await form_data(request)
     ids = data.get("ids") or []
     ids = [i for i in (ids if isinstance(ids, list) else [ids]) if str(i).isdigit()]
-    kind = request.query_params.get("kind") if request.query_params.get("kind") in PRINT_KINDS else "sheet"
+    kind = request.query_params.get("kind") if request.query_params.get("kind") in printing.KINDS else "sheet"
     if not ids:
         return redirect(request, "/admin/mall/orders", _("Select at least one order."), "error")
     return redirect(request, "/admin/mall/print?" + urlencode({"ids": ",".join(ids), "kind": kind}))
@@ -49,7 +45,7 @@ async def _detail(request: Request, order_id: int, errors: dict | None = None, v
     except orders.NotFound:
         raise NotFoundException() from None
     return await render(request, "mall/admin/order.html", o=order, statuses=orders.STATUSES, delivery=orders.DELIVERY,
-                        errors=errors or {}, values=values or {}, print_kinds=PRINT_KINDS, status=status)
+                        errors=errors or {}, values=values or {}, print_kinds=printing.KINDS, status=status)
 
 
 @get("/admin/mall/orders/{order_id:int}", guards=[requires("mall.order.view")])

@@ -2,8 +2,6 @@
 bigger ones are confirmed and run as a job with a progress page (htmx polls, meta refresh without JS)."""
 from __future__ import annotations
 
-import json
-
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 
@@ -15,7 +13,7 @@ from app.core.permissions import requires
 from app.core.storage import storage
 from app.core.web import actor as actor_of
 from app.core.web import form_data, is_htmx, redirect, render
-from app.mall import jobs, printing
+from app.mall import print_batches, printing
 
 GUARD = [requires("mall.order.print")]
 
@@ -38,8 +36,8 @@ async def print_orders(request: Request) -> Response:
 async def print_job_start(request: Request) -> Response:
     data = await form_data(request)
     try:
-        job_id = await jobs.start(request.scope["user"].id, printing.parse_ids(data.get("ids")),
-                                        data.get("kind") or "")
+        job_id = await print_batches.start(request.scope["user"].id, printing.parse_ids(data.get("ids")),
+                                           data.get("kind") or "")
     except Invalid as exc:
         return redirect(request, "/admin/mall/orders", exc.message, "error")
     return redirect(request, f"/admin/mall/print-jobs/{job_id}", _("Printing has started."))
@@ -47,25 +45,15 @@ async def print_job_start(request: Request) -> Response:
 
 @get("/admin/mall/print-jobs", guards=GUARD)
 async def print_job_list(request: Request) -> Response:
-    page = await jobs.list_jobs(actor_of(request), PageRequest.from_query(request.query_params))
-    for job in page.items:
-        _decode(job)
+    page = await print_batches.list_for(actor_of(request), PageRequest.from_query(request.query_params))
     return await render(request, "mall/admin/print_jobs.html", page=page, kinds=printing.KINDS)
-
-
-def _decode(job: dict) -> dict:
-    for key in ("payload", "result"):
-        if isinstance(job.get(key), str):
-            job[key] = json.loads(job[key])
-    return job
 
 
 @get("/admin/mall/print-jobs/{job_id:int}", guards=GUARD)
 async def print_job_status(request: Request, job_id: int) -> Response:
-    job = await jobs.get(actor_of(request), job_id)
+    job = await print_batches.get(actor_of(request), job_id)
     if job is None:  # missing, or another user's (404 like export jobs: no hint that it exists)
         raise NotFoundException()
-    _decode(job)
     running = job["status"] in ("queued", "running")
     return await render(request, "mall/admin/print_job.html", job=job, running=running, htmx=is_htmx(request),
                         kinds=printing.KINDS, block="progress")
@@ -73,10 +61,10 @@ async def print_job_status(request: Request, job_id: int) -> Response:
 
 @get("/admin/mall/print-jobs/{job_id:int}/download", guards=GUARD)
 async def print_job_download(request: Request, job_id: int) -> Response:
-    job = await jobs.get(actor_of(request), job_id)
+    job = await print_batches.get(actor_of(request), job_id)
     if job is None or job["status"] != "done":
         raise NotFoundException()
-    result = _decode(job)["result"]
+    result = job["result"]
     return pdf.pdf_response(result["filename"], storage().get(result["key"]), inline=False)
 
 

@@ -32,9 +32,9 @@ async def _form(request: Request, data: dict, product: dict | None, names: list[
                 errors: dict | None = None, status: int = 200, extra_rows: int = sku_table.BLANK_ROWS) -> Response:
     rows = sku_table.with_blank_rows(rows, names, extra_rows)
     images = products.ordered_images(data)
-    return await render(request, "mall/admin/product_form.html", data=data, product=product, spec_names=names, rows=rows,
-                        images=images, cover=data.get("cover") if data.get("cover") in images else
-                        (images[0] if images else ""), errors=errors or {}, status=status,
+    cover = data.get("cover") if data.get("cover") in images else (images[0] if images else "")
+    return await render(request, "mall/admin/product_form.html", data=data, product=product, spec_names=names,
+                        rows=rows, images=images, cover=cover, errors=errors or {}, status=status,
                         category_choices=await categories.choices(), modes=products.MODES, statuses=products.STATUSES)
 
 

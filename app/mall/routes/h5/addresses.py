@@ -10,7 +10,7 @@ from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.web import actor, form_data, redirect, render, safe_next
 from app.mall import addresses, regions
-from app.mall.routes.h5.shop import H5, h5_confirm, h5_ctx
+from app.mall.routes.h5 import H5, h5_confirm, h5_ctx
 
 
 async def _form_page(request: Request, form, address_id: int | None, status: int = 200) -> Response:
@@ -94,8 +94,8 @@ async def address_default(request: Request, address_id: int) -> Response:
 async def address_delete_confirm(request: Request, address_id: int) -> Response:
     row = await _own(request, address_id)
     return await h5_confirm(request, _("Delete address"),
-                              _("Delete the address %(detail)s?", detail=f"{row['region_name']} {row['detail']}"),
-                              f"/h5/mall/addresses/{address_id}/delete", "/h5/mall/addresses")
+                            _("Delete the address %(detail)s?", detail=f"{row['region_name']} {row['detail']}"),
+                            f"/h5/mall/addresses/{address_id}/delete", "/h5/mall/addresses")
 
 
 @post("/h5/mall/addresses/{address_id:int}/delete", guards=H5)

@@ -10,15 +10,15 @@ from litestar import Request, Response, get, post
 
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
-from app.core.web import actor, form_data, redirect, render
+from app.core.web import actor, form_data, int_param, redirect, render
 from app.mall import checkout, shop
-from app.mall.routes.h5.shop import H5, _int, h5_ctx
+from app.mall.routes.h5 import H5, h5_ctx
 
 
 async def _lines(user_id: int, params) -> list[checkout.Line]:
     if params.get("from") == "cart":
         return shop.lines_from_cart(await shop.cart(user_id))
-    sku, qty = _int(params.get("sku")), _int(params.get("qty")) or 1
+    sku, qty = int_param(params.get("sku")), int_param(params.get("qty")) or 1
     return [checkout.Line(sku, max(1, min(qty, shop.MAX_QTY)))] if sku else []
 
 
@@ -27,8 +27,8 @@ async def _page(request: Request, params, errors: dict | None = None, status: in
     lines = await _lines(user_id, params)
     if not lines:
         return redirect(request, "/h5/mall/cart", _("Your order is empty."), "error")
-    data = await checkout.page(user_id, lines, params.get("delivery") or "", _int(params.get("address")),
-                               _int(params.get("pickup_point")))
+    data = await checkout.page(user_id, lines, params.get("delivery") or "", int_param(params.get("address")),
+                               int_param(params.get("pickup_point")))
     back = request.url.path + "?" + request.url.query if request.method == "GET" else "/h5/mall/cart"
     return await render(request, "mall/h5/checkout.html", c=data, errors=errors or {}, status=status,
                         source={"from": params.get("from") or "", "sku": params.get("sku") or "",
@@ -50,9 +50,10 @@ async def checkout_submit(request: Request) -> Response:
     who = actor(request)
     try:
         order = await checkout.place_order(
-            who.id, await _lines(who.id, data), delivery=data.get("delivery") or "", request_key=data.get("request_key"),
-            actor=who, address_id=_int(data.get("address")), pickup_point_id=_int(data.get("pickup_point")),
-            remark=data.get("remark") or "", from_cart=data.get("from") == "cart")
+            who.id, await _lines(who.id, data), delivery=data.get("delivery") or "",
+            request_key=data.get("request_key"), actor=who, address_id=int_param(data.get("address")),
+            pickup_point_id=int_param(data.get("pickup_point")), remark=data.get("remark") or "",
+            from_cart=data.get("from") == "cart")
     except Invalid as exc:
         # A new key: the refused attempt left nothing behind, the next try is a new order.
         return await _page(request, {**data, "request_key": ""}, {exc.field or "__all__": exc.message}, status=422)

@@ -8,9 +8,9 @@ from litestar.exceptions import NotFoundException
 
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
-from app.core.web import actor, form_data, page_param, redirect, render
+from app.core.web import actor, form_data, int_param, page_param, redirect, render
 from app.mall import orders, products
-from app.mall.routes.h5.shop import H5, _int, h5_confirm, h5_ctx
+from app.mall.routes.h5 import H5, h5_confirm, h5_ctx
 
 
 async def _own(request: Request, order_id: int) -> dict:
@@ -104,8 +104,8 @@ async def review_submit(request: Request, order_id: int, item_id: int) -> Respon
         for upload in [v for k, v in form.multi_items() if k == "photos"][:9]:
             if getattr(upload, "filename", ""):
                 photos.append(await products.store_image(upload.filename, await upload.read(), field="photos"))
-        await orders.submit_review(actor(request).id, order_id, item_id, _int(values["stars"]) or 0, values["text"],
-                                   photos, actor(request))
+        await orders.submit_review(actor(request).id, order_id, item_id, int_param(values["stars"]) or 0,
+                                   values["text"], photos, actor(request))
     except Invalid as exc:
         return await _review_page(request, order, item_id, values, {exc.field: exc.message}, status=422)
     except Conflict as exc:

@@ -12,7 +12,7 @@ from app.core.i18n import gettext as _
 from app.core.permissions import PermissionDenied
 from app.core.web import actor, form_data, redirect, render
 from app.mall import orders
-from app.mall.routes.h5.shop import H5, h5_ctx
+from app.mall.routes.h5 import H5, h5_ctx
 
 
 @get("/pay/local/{order_id:int}", guards=H5)

@@ -10,31 +10,15 @@ from litestar.exceptions import NotFoundException
 
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
-from app.core.permissions import login_required
 from app.core.web import actor, form_data, int_param, page_param, redirect, render
-from app.mall import shop
-
-H5 = [login_required]
-
-
-def h5_ctx(request: Request) -> dict:
-    return {"in_wechat": "MicroMessenger" in request.headers.get("user-agent", "")}
-
-
-async def h5_confirm(request: Request, title: str, message: str, action: str, cancel: str,
-                     reason: bool = False) -> Response:
-    """The phone version of web.confirm_page (layouts/h5.html), optionally asking for a reason."""
-    return await render(request, "mall/h5/confirm.html", title=title, message=message, action=action, cancel=cancel,
-                        reason=reason, share_title=title, **h5_ctx(request))
-
-
-_int = int_param  # the shared parser: out-of-range numbers are "not given"
+from app.mall import reviews, shop
+from app.mall.routes.h5 import H5, h5_ctx
 
 
 @get("/h5/mall", guards=H5)
 async def mall_home(request: Request) -> Response:
     q = (request.query_params.get("q") or "").strip()[:50]
-    category = _int(request.query_params.get("category"))
+    category = int_param(request.query_params.get("category"))
     page = await shop.products(q, category, page_param(request.query_params.get("page")))
     return await render(request, "mall/h5/home.html", page=page, q=q, category=category,
                         categories=await shop.categories(), cart_count=await shop.cart_count(actor(request).id),
@@ -48,21 +32,16 @@ async def _product_page(request: Request, product_id: int, errors: dict | None =
         product = await shop.product(product_id)
     except shop.NotFound:
         raise NotFoundException() from None
-    reviews = await _reviews(product_id)
     return await render(request, "mall/h5/product.html", product=product, errors=errors or {},
                         values=values or {"sku": str(product["skus"][0]["id"]) if len(product["skus"]) == 1 else "",
                                           "qty": "1"},
-                        reviews=reviews, status=status, share_title=product["name"],
+                        reviews=await _reviews(product_id), status=status, share_title=product["name"],
                         share_description=product["subtitle"] or product["name"],
                         share_image=product["cover"] or None, **h5_ctx(request))
 
 
-async def _reviews(product_id: int) -> dict | None:
-    """Approved reviews (moderated by app/mall/reviews.py, MALL-09) when that part is installed."""
-    try:
-        from app.mall import reviews
-    except ImportError:
-        return None
+async def _reviews(product_id: int) -> dict:
+    """The approved reviews (moderated in the admin, MALL-09) and their star summary."""
     return {"page": await reviews.approved_for_product(product_id, 1), "summary": await reviews.summary(product_id)}
 
 
@@ -78,11 +57,11 @@ async def product_action(request: Request, product_id: int) -> Response:
     try:
         qty = shop.parse_qty(data.get("qty"))
         if data.get("action") == "buy":
-            sku = await shop.sku_on_shelf(_int(data.get("sku")))
+            sku = await shop.sku_on_shelf(int_param(data.get("sku")))
             if sku["product"] != product_id:
                 raise Invalid("sku", _("Choose a specification."))
             return redirect(request, "/h5/mall/checkout?" + urlencode({"sku": sku["id"], "qty": qty}))
-        await shop.add_to_cart(actor(request), _int(data.get("sku")), qty)
+        await shop.add_to_cart(actor(request), int_param(data.get("sku")), qty)
     except Invalid as exc:
         return await _product_page(request, product_id, {exc.field: exc.message}, data, status=422)
     return redirect(request, f"/h5/mall/products/{product_id}", _("Added to your cart."))

@@ -9,7 +9,7 @@ from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
 from app.core.web import actor, form_data, redirect, render
-from app.points import api, grant_import, grants  # noqa: F401 - grant_import registers the import spec
+from app.points import api, grants
 
 GUARD = [requires("pts.grant")]
 BASE = "/admin/points/grant"
@@ -65,7 +65,10 @@ async def grant_apply(request: Request) -> Response:
         message = _("%(amount)s points granted to %(n)s user(s).", amount=plan.amount, n=count)
     else:
         message = _("%(amount)s points deducted from %(n)s user(s).", amount=plan.amount, n=count)
-    target = f"/admin/points/ledger/users/{plan.users[0]['id']}" if count == 1 else "/admin/points/ledger?kind=" + plan.mode
+    if count == 1:
+        target = f"/admin/points/ledger/users/{plan.users[0]['id']}"
+    else:
+        target = "/admin/points/ledger?kind=" + plan.mode
     return redirect(request, target, message)
 
 

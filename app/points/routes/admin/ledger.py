@@ -57,7 +57,8 @@ async def user_ledger(request: Request, user_id: int) -> Response:
         summary = await ledger.user_summary(act, user_id)
     except ledger.NotFound:
         raise NotFoundException() from None
-    page = await ledger.list_entries(act, ledger.LedgerFilters(user=user_id), PageRequest.from_query(request.query_params))
+    page = await ledger.list_entries(act, ledger.LedgerFilters(user=user_id),
+                                     PageRequest.from_query(request.query_params))
     return await render(request, "points/admin/user.html", member=summary, page=page, kind_labels=ledger.KIND_LABELS,
                         block="results")
 

@@ -24,7 +24,8 @@ async def _load(rule_id: int) -> dict:
 
 
 async def _list_page(request: Request, expiry_form=None, status: int = 200) -> Response:
-    page = await rules.list_rules(sqlfilter.text(request.query_params, "q"), PageRequest.from_query(request.query_params))
+    page = await rules.list_rules(sqlfilter.text(request.query_params, "q"),
+                                  PageRequest.from_query(request.query_params))
     policy = await expiry.get_policy()
     return await render(request, "points/admin/rules.html", page=page, block="results", status=status,
                         expiry_form=expiry_form or expiry.policy_form(expiry.form_data(policy)),
@@ -102,4 +103,5 @@ async def rule_delete(request: Request, rule_id: int) -> Response:
     return redirect(request, BASE, _("Rule deleted."))
 
 
-ROUTES = [rule_list, expiry_update, rule_new, rule_create, rule_edit, rule_update, rule_toggle, rule_delete_confirm, rule_delete]
+ROUTES = [rule_list, expiry_update, rule_new, rule_create, rule_edit, rule_update, rule_toggle, rule_delete_confirm,
+          rule_delete]

@@ -1,22 +1,15 @@
 """Birthday greetings settings (REC-14): on/off, channels, send hour; run now; recent greetings."""
 from __future__ import annotations
 
-from datetime import date
-
 from litestar import Request, Response, get, post
 
-from app.core import jobs
 from app.core.forms import Invalid
-from app.core.i18n import N_
 from app.core.i18n import gettext as _
-from app.core.menus import MenuEntry, declare
 from app.core.permissions import requires
 from app.core.web import actor, form_data, redirect, render
-from app.records import birthday, birthday_jobs  # noqa: F401 - the schedule is declared there
+from app.records import birthday
 
 GUARD = [requires("rec.birthday.edit")]
-declare(MenuEntry("records.birthday", N_("Birthday greetings"), "/admin/records/birthday", "gift", "rec.birthday.edit",
-                  12, "records"))
 
 
 async def _page(request: Request, settings: dict, errors: dict | None = None, status: int = 200) -> Response:
@@ -47,8 +40,7 @@ async def birthday_save(request: Request) -> Response:
 @post("/admin/records/birthday/run", guards=GUARD)
 async def birthday_run_now(request: Request) -> Response:
     """Greet today's birthdays now (still once per person and year)."""
-    job_id = await jobs.enqueue("rec.birthday", {"day": date.today().isoformat(), "force": True},
-                                created_by=request.scope["user"].id)
+    job_id = await birthday.start_run(request.scope["user"].id)
     target = f"/admin/jobs/{job_id}" if request.scope["user"].can("sup.job.view") else "/admin/records/birthday"
     return redirect(request, target, _("Birthday greetings started."))
 

@@ -21,8 +21,8 @@ GUARD = [requires("rec.dedupe")]
 async def duplicate_list(request: Request) -> Response:
     rule_id = sqlfilter.to_id(request.query_params.get("rule"))
     page = await dedupe.candidate_pairs(actor(request), PageRequest.from_query(request.query_params), rule_id)
-    return await render(request, "records/admin/duplicates.html", page=page, rules=await dedupe.rules(enabled_only=True),
-                        block="results")
+    return await render(request, "records/admin/duplicates.html", page=page,
+                        rules=await dedupe.rules(enabled_only=True), block="results")
 
 
 async def _merge_page(request: Request, survivor: int, other: int, error: str = "", status: int = 200,

@@ -48,14 +48,16 @@ async def field_create(request: Request) -> Response:
 async def field_edit(request: Request, field_id: int) -> Response:
     row = await _load(field_id)
     data = {**row, "required": "on" if row["required"] else "", "visible": "on" if row["visible"] else ""}
-    return await _form_page(request, field_definitions.field_form(data, await field_definitions.dict_types(), creating=False), row)
+    form = field_definitions.field_form(data, await field_definitions.dict_types(), creating=False)
+    return await _form_page(request, form, row)
 
 
 @post("/admin/records/fields/{field_id:int}", guards=GUARD)
 async def field_update(request: Request, field_id: int) -> Response:
     row = await _load(field_id)
     form = field_definitions.field_form(await form_data(request), await field_definitions.dict_types(), creating=False)
-    done = await submit(request, form, lambda cleaned: field_definitions.update_field(actor(request), field_id, cleaned),
+    done = await submit(request, form,
+                        lambda cleaned: field_definitions.update_field(actor(request), field_id, cleaned),
                         "/admin/records/fields", _("Custom field saved."))
     return done or await _form_page(request, form, row, status=422)
 

@@ -84,8 +84,8 @@ async def _detail(request: Request, person_id: int, *, tab: str | None = None, c
 # --- new / edit -----------------------------------------------------------------------------------------
 
 async def _form_page(request: Request, form, groups, locked, person=None, status=200) -> Response:
-    return await render(request, "records/admin/person_form.html", form=form, groups=groups, locked=locked, person=person,
-                        status=status, block="form")
+    return await render(request, "records/admin/person_form.html", form=form, groups=groups, locked=locked,
+                        person=person, status=status, block="form")
 
 
 @get("/admin/records/new", guards=CREATE)

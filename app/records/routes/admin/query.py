@@ -5,7 +5,7 @@ buttons carry `act`, the server edits the tree and redirects to the canonical UR
 just the builder block (htmx)."""
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -16,13 +16,10 @@ from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, is_htmx, redirect, render
 from app.records import api, fields, people, query, saved_queries
+from app.records.routes.admin import QUERY_PAGE, query_page_url
 
 GUARD = [requires("rec.person.view")]
-BASE = "/admin/records/query"
-
-
-def query_url(tree: dict) -> str:
-    return f"{BASE}?{urlencode(query.encode(tree))}"
+BASE = QUERY_PAGE
 
 
 def builder_context(tree: dict, specs: dict, choices: dict, error: str = "") -> dict:
@@ -43,7 +40,7 @@ async def _page(request: Request, tree: dict, *, error: str = "", save_error: st
             page = await query.run(who, tree, PageRequest.from_query(request.query_params))
         except Invalid as exc:
             error, status = exc.message, 422
-    url = query_url(tree)
+    url = query_page_url(tree)
     choices = await query.choices_for(tree, specs)
     can_tag = who.can("rec.tag.edit")
     saved = await saved_queries.saved_queries(who)
@@ -53,7 +50,7 @@ async def _page(request: Request, tree: dict, *, error: str = "", save_error: st
         qb=builder_context(tree, specs, choices), error=error,
         columns=columns, save_error=save_error, encoded=query.encode(tree), current_url=url,
         summary=query.describe(tree, specs, choices), saved=saved,
-        saved_urls={r["id"]: query_url(r["tree"]) for r in saved},
+        saved_urls={r["id"]: query_page_url(r["tree"]) for r in saved},
         bulk_actions=[{"url": f"/admin/records/tags/bulk?mode=add&next={quote(url)}", "label": _("Add tag…")},
                       {"url": f"/admin/records/tags/bulk?mode=remove&next={quote(url)}", "label": _("Remove tag…")}]
         if can_tag else [])
@@ -72,8 +69,8 @@ async def query_page(request: Request) -> Response:
     if act:
         tree = query.edit(tree, act)
         if not is_htmx(request):
-            return redirect(request, query_url(tree))
-    headers = {"HX-Push-Url": query_url(tree)} if is_htmx(request) and (act or params.get("run")) else None
+            return redirect(request, query_page_url(tree))
+    headers = {"HX-Push-Url": query_page_url(tree)} if is_htmx(request) and (act or params.get("run")) else None
     return await _page(request, tree, headers=headers)
 
 
@@ -86,7 +83,7 @@ async def query_save(request: Request) -> Response:
     except Invalid as exc:
         tree = query.parse_params(data) if exc.field == "name" else query.empty_tree()
         return await _page(request, tree, save_error=exc.message, status=422)
-    return redirect(request, query_url(tree), _("Query saved."))
+    return redirect(request, query_page_url(tree), _("Query saved."))
 
 
 @get("/admin/records/queries/{query_id:int}", guards=GUARD)
@@ -96,7 +93,7 @@ async def query_rerun(request: Request, query_id: int) -> Response:
         saved = await saved_queries.get_saved(actor(request), query_id)
     except api.NotFound:
         return redirect(request, BASE, _("That saved query no longer exists."), "error")
-    return redirect(request, query_url(saved["tree"]))
+    return redirect(request, query_page_url(saved["tree"]))
 
 
 @get("/admin/records/queries/{query_id:int}/delete", guards=GUARD)

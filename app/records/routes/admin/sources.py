@@ -92,7 +92,8 @@ async def sync_log(request: Request) -> Response:
     source = await _load(source_id) if source_id else None
     page = await sync.list_logs(PageRequest.from_query(request.query_params), source_id)
     running = any(r["status"] == "running" for r in page.items)
-    return await render(request, "records/admin/sync_log.html", page=page, source=source, running=running, block="results")
+    return await render(request, "records/admin/sync_log.html", page=page, source=source, running=running,
+                        block="results")
 
 
 ROUTES = [source_list, source_new, source_create, source_edit, source_update, source_delete_confirm, source_delete,

@@ -5,14 +5,13 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 
-from app.core import jobs
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render, safe_next
-from app.records import api, fields, query, saved_queries, tag_jobs, tags  # noqa: F401 - tag_jobs declares the schedule
-from app.records.routes.admin.query import query_url
+from app.records import api, query, saved_queries, tags
+from app.records.routes.admin import query_page_url
 from app.support import org_tree
 
 GUARD = [requires("rec.tag.edit")]
@@ -31,7 +30,8 @@ async def tag_list(request: Request) -> Response:
     params = request.query_params
     kind = params.get("kind") or ""
     page = await tags.list_tags(actor(request), kind, params.get("q") or "", PageRequest.from_query(params))
-    return await render(request, "records/admin/tags.html", page=page, kinds=tags.KINDS, colors=tags.COLORS, block="results")
+    return await render(request, "records/admin/tags.html", page=page, kinds=tags.KINDS, colors=tags.COLORS,
+                        block="results")
 
 
 async def _form(request: Request, data: dict, tag: dict | None = None, errors: dict | None = None,
@@ -66,7 +66,7 @@ async def tag_detail(request: Request, tag_id: int) -> Response:
     page = await tags.members(actor(request), tag_id, PageRequest.from_query(request.query_params))
     summary = await query.summary(tag["query"])
     return await render(request, "records/admin/tag_members.html", tag=tag, page=page, summary=summary, block="results",
-                        query_url=query_url(query.normalize(tag["query"])) if tag["query"] else "")
+                        query_url=query_page_url(query.normalize(tag["query"])) if tag["query"] else "")
 
 
 @get(f"{BASE}/{{tag_id:int}}/edit", guards=GUARD)
@@ -112,7 +112,7 @@ async def tag_recompute(request: Request, tag_id: int) -> Response:
     tag = await _tag(request, tag_id)
     if tag["kind"] != "smart":
         return redirect(request, f"{BASE}/{tag_id}", _("Only smart tags are recomputed."), "error")
-    job_id = await jobs.enqueue("rec.smart_tags", {"tag": tag_id}, created_by=request.scope["user"].id)
+    job_id = await tags.start_recompute(request.scope["user"].id, tag_id)
     target = f"/admin/jobs/{job_id}" if request.scope["user"].can("sup.job.view") else f"{BASE}/{tag_id}"
     return redirect(request, target, _("Recomputing the smart tag has started."))
 
@@ -132,8 +132,8 @@ async def tag_bulk_choose(request: Request) -> Response:
     back = safe_next(request.query_params.get("next") or data.get("next"), BASE)
     ids = _id_list(data)
     return await render(request, "records/admin/tag_apply.html", ids=ids, mode=mode, back=back,
-                        choices=await tags.choices(actor(request)), error="" if ids else _("Select at least one record."),
-                        status=200 if ids else 422)
+                        choices=await tags.choices(actor(request)),
+                        error="" if ids else _("Select at least one record."), status=200 if ids else 422)
 
 
 @post(f"{BASE}/apply", guards=GUARD)

@@ -13,7 +13,7 @@ from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.uploads import StoredFile
 from app.core.web import actor, form_data, redirect, render, submit
-from app.records import api, fields, phone_forms
+from app.records import api, fields, phone_forms, visibility
 
 VIEW, EDIT, CONTACT = [requires("rec.person.view")], [requires("rec.person.edit")], [requires("rec.contact.edit")]
 CONTACT_METHODS = [("phone", L("Phone call")), ("visit", L("Visit")), ("wechat", L("WeChat")), ("email", L("Email")),
@@ -67,7 +67,7 @@ async def h5_detail(request: Request, person_id: int) -> Response:
 
 
 async def _edit_page(request: Request, person: dict, page: str, form, locked, status: int = 200) -> Response:
-    person = api.mask_row(actor(request), dict(person))
+    person = visibility.mask_row(actor(request), dict(person))
     return await render(request, "records/h5/edit.html", person=person, form=form, locked=locked, page=page,
                         title=str(PAGE_TITLES[page]), action=f"/h5/records/{person['id']}/edit/{page}",
                         status=status, share_title=str(PAGE_TITLES[page]), **_ctx(request))
@@ -102,7 +102,7 @@ async def h5_save(request: Request, person_id: int, page: str) -> Response:
 async def _education_page(request: Request, person: dict, education: dict | None, form, status: int = 200):
     action = (f"/h5/records/{person['id']}/education/{education['id']}" if education
               else f"/h5/records/{person['id']}/education/new")
-    person = api.mask_row(actor(request), dict(person))
+    person = visibility.mask_row(actor(request), dict(person))
     return await render(request, "records/h5/edit.html", person=person, form=form, locked=set(), page="education",
                         title=_("Edit education record") if education else _("Add education record"),
                         action=action, status=status, share_title=_("Education"), **_ctx(request))
@@ -142,8 +142,9 @@ async def h5_education_new(request: Request, person_id: int) -> Response:
 async def h5_education_add(request: Request, person_id: int) -> Response:
     person = await _raw(request, person_id)
     form = await phone_forms.education_form(await form_data(request))
-    done = await submit(request, form, lambda _: api.add_education(
-        actor(request), person_id, phone_forms.education_values(form)), f"/h5/records/{person_id}#education", _("Saved."))
+    done = await submit(request, form,
+                        lambda _: api.add_education(actor(request), person_id, phone_forms.education_values(form)),
+                        f"/h5/records/{person_id}#education", _("Saved."))
     return done or await _education_page(request, person, None, form, status=422)
 
 
@@ -160,7 +161,7 @@ async def h5_contact_add(request: Request, person_id: int) -> Response:
         else:
             # no #fragment: from the same page, htmx's HX-Redirect to a hash-only change would not reload
             return redirect(request, f"/h5/records/{person_id}", _("Contact log entry added."))
-    person = api.mask_row(actor(request), dict(await _raw(request, person_id)))
+    person = visibility.mask_row(actor(request), dict(await _raw(request, person_id)))
     return await render(request, "records/h5/contact.html", person=person, form=form, status=422,
                         share_title=_("Add contact log entry"), **_ctx(request))
 

@@ -28,9 +28,9 @@ async def _page(request: Request, account: dict | None, errors: dict | None = No
         ledger = await stats.ledger(account["id"], kind=params.get("kind") or "", date_from=dates["from"],
                                     date_to=dates["to"], req=PageRequest.from_query(params))
         monthly = await billing.monthly_totals(account["id"])
-    return await render(request, "sms/admin/balance.html", labels=labels, account=account, balances=await stats.balances(who),
-                        ledger=ledger, monthly=monthly, kinds=stats.LEDGER_KINDS, date_errors=date_errors,
-                        errors=errors or {}, data=data or {}, status=status, block="results")
+    return await render(request, "sms/admin/balance.html", labels=labels, account=account,
+                        balances=await stats.balances(who), ledger=ledger, monthly=monthly, kinds=stats.LEDGER_KINDS,
+                        date_errors=date_errors, errors=errors or {}, data=data or {}, status=status, block="results")
 
 
 @get(BASE, guards=GUARD)

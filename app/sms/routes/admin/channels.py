@@ -9,7 +9,7 @@ from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render
-from app.sms import channel_config, labels
+from app.sms import channel_config, labels, monitor
 
 GUARD = [requires("sms.channel.admin")]
 MONITOR = [requires("sms.monitor.view")]
@@ -95,13 +95,13 @@ async def channel_delete(request: Request, channel_id: int) -> Response:
 
 @get("/admin/sms/monitor", guards=MONITOR)
 async def monitor_page(request: Request) -> Response:
-    return await render(request, "sms/admin/monitor.html", m=await channel_config.monitor(), labels=labels,
+    return await render(request, "sms/admin/monitor.html", m=await monitor.snapshot(), labels=labels,
                         block="live")
 
 
 @post("/admin/sms/alerts/{alert_id:int}/ack", guards=MONITOR)
 async def alert_ack(request: Request, alert_id: int) -> Response:
-    await channel_config.acknowledge_alert(actor(request), alert_id)
+    await monitor.acknowledge_alert(actor(request), alert_id)
     return redirect(request, "/admin/sms/monitor", _("Alert acknowledged."))
 
 

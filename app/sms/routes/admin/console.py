@@ -10,7 +10,7 @@ from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render
-from app.sms import accounts, console, contacts, labels
+from app.sms import accounts, console, contacts, labels, records
 
 GUARD = [requires("sms.console.send")]
 BASE = "/admin/sms/send"
@@ -85,8 +85,6 @@ async def _batch(request: Request, batch_id: int) -> dict:
 
 @get(f"{BATCHES}/{{batch_id:int}}", guards=[requires("sms.record.view")])
 async def batch_detail(request: Request, batch_id: int) -> Response:
-    from app.sms import records
-
     batch = await _batch(request, batch_id)
     return await render(request, "sms/admin/batch_detail.html", batch=batch, labels=labels,
                         counts=await records.batch_counts(batch_id))

@@ -137,8 +137,8 @@ async def import_history(request: Request) -> Response:
     page = await contacts.import_history(actor(request), operator=sqlfilter.text(params, "operator"),
                                          date_from=dates["from"], date_to=dates["to"],
                                          req=PageRequest.from_query(params))
-    return await render(request, "sms/admin/import_history.html", page=page, errors=errors, import_kind=contact_import.KIND,
-                        block="results")
+    return await render(request, "sms/admin/import_history.html", page=page, errors=errors,
+                        import_kind=contact_import.KIND, block="results")
 
 
 ROUTES = [book_list, book_create, book_detail, contact_create, book_delete_confirm, book_delete, contact_edit,

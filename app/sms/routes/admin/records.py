@@ -29,8 +29,8 @@ async def record_list(request: Request) -> Response:
     f, errors = records.RecordFilter.from_query(request.query_params)
     page = await records.search(actor(request), f, before=sqlfilter.number(request.query_params, "before"))
     return await render(request, "sms/admin/records.html", page=page, errors=errors, statuses=records.STATUSES,
-                        account_options=[(a["id"], a["name"]) for a in await accounts.choices(actor(request))], qs=_filter_qs(request),
-                        block="results")
+                        account_options=[(a["id"], a["name"]) for a in await accounts.choices(actor(request))],
+                        qs=_filter_qs(request), block="results")
 
 
 @get(f"{BASE}/{{message_id:int}}", guards=GUARD)
@@ -39,8 +39,8 @@ async def record_detail(request: Request, message_id: int) -> Response:
         m = await records.get_message(actor(request), message_id)
     except accounts.NotFound:
         raise NotFoundException() from None
-    return await render(request, "sms/admin/record_detail.html", m=m, steps=records.timeline(m), statuses=records.STATUSES,
-                        ids=await records.channel_ids(message_id), labels=labels)
+    return await render(request, "sms/admin/record_detail.html", m=m, steps=records.timeline(m),
+                        statuses=records.STATUSES, ids=await records.channel_ids(message_id), labels=labels)
 
 
 @get(f"{BASE}/failed-export", guards=[requires("sms.record.view", "sms.record.export")])

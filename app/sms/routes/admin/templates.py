@@ -49,7 +49,8 @@ async def _form(request: Request, data: dict, tpl: dict | None = None, errors: d
 
 @get(f"{BASE}/new", guards=GUARD)
 async def template_new(request: Request) -> Response:
-    return await _form(request, {"kind": "notice", "sign": "【同窗】", "account": request.query_params.get("account", "")})
+    return await _form(request, {"kind": "notice", "sign": "【同窗】",
+                                 "account": request.query_params.get("account", "")})
 
 
 @post(BASE, guards=GUARD)

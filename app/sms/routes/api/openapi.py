@@ -1,6 +1,6 @@
 """The OpenAPI 3 document of the SMS HTTP API (SMS-01), written by hand so every operation carries a
 request and a response example; /api/sms/v1/docs renders the same data as a page. Request schemas are
-the ones the server validates with (api_schema); the ids in the examples are rows that demo.py seeds
+the ones the server validates with (schema.py); the ids in the examples are rows that demo.py seeds
 under the account "接口示例", so every example works against a seeded dev database."""
 from __future__ import annotations
 
@@ -75,8 +75,8 @@ OPERATIONS = [
     ("post", "/batches", "send", "Send to many numbers", "send_batch",
      {"to": [E["phone"], E["phone_2"], "12345"], "text": "【同窗】年会本周六举行"}, 202, "SendResult", SENT,
      "Up to 10,000 numbers. Invalid, duplicate and blacklisted numbers are listed in `rejected`; the rest "
-     "are queued. Or `{\"template_id\": %d, \"messages\": [{\"to\": \"139…\", \"params\": {\"name\": \"张三\"}}]}` "
-     "for per-number parameters." % E["template_id"]),
+     "are queued. Or `{\"template_id\": " f"{E['template_id']}" ", \"messages\": [{\"to\": \"139…\","
+     " \"params\": {\"name\": \"张三\"}}]}` for per-number parameters."),
     ("post", "/template-messages", "send", "Send an approved template", "send_template",
      {"template_id": E["template_id"], "to": [E["phone"]], "params": PARAMS}, 202, "SendResult",
      {**SENT, "accepted": 1, "segments": 1, "cost": 1, "rejected": []},

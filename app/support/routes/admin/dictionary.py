@@ -12,7 +12,7 @@ from app.core.i18n import lazy as L
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render
-from app.support import dictionary as service
+from app.support import dictionary
 
 
 def item_form(data=None, creating=True) -> Form:
@@ -33,14 +33,14 @@ def _list_url(type_code: str, parent: str | None) -> str:
 
 
 async def _type_or_404(type_code: str) -> dict:
-    dict_type = await service.get_type(type_code)
+    dict_type = await dictionary.get_type(type_code)
     if dict_type is None:
         raise NotFoundException()
     return dict_type
 
 
 async def _item_or_404(type_code: str, code: str) -> dict:
-    item = await service.get_item(type_code, code)
+    item = await dictionary.get_item(type_code, code)
     if item is None:
         raise NotFoundException()
     return item
@@ -48,15 +48,15 @@ async def _item_or_404(type_code: str, code: str) -> dict:
 
 @get("/admin/dictionary", guards=[requires("sup.dict.view")])
 async def type_list(request: Request) -> Response:
-    return await render(request, "support/admin/dictionary.html", types=await service.list_types())
+    return await render(request, "support/admin/dictionary.html", types=await dictionary.list_types())
 
 
 async def _items_page(request: Request, dict_type: dict, form: Form | None = None, status: int = 200) -> Response:
-    filters = service.ItemFilters.from_query(request.query_params)
-    page = await service.list_items(dict_type, filters, PageRequest.from_query(request.query_params))
+    filters = dictionary.ItemFilters.from_query(request.query_params)
+    page = await dictionary.list_items(dict_type, filters, PageRequest.from_query(request.query_params))
     form = form or item_form({"parent_code": filters.parent, "sort": 0})
     return await render(request, "support/admin/dictionary_items.html", dict_type=dict_type, page=page, filters=filters,
-                        crumbs=await service.breadcrumb(dict_type["code"], filters.parent), form=form,
+                        crumbs=await dictionary.breadcrumb(dict_type["code"], filters.parent), form=form,
                         status=status, block="results")
 
 
@@ -72,8 +72,8 @@ async def item_create(request: Request, type_code: str) -> Response:
     if form.validate():
         c = form.cleaned
         try:
-            await service.add_item(actor(request), dict_type, code=c["code"], name=c["name"], name_en=c["name_en"] or "",
-                                   parent_code=c["parent_code"], sort=c["sort"] or 0)
+            await dictionary.add_item(actor(request), dict_type, code=c["code"], name=c["name"],
+                                      name_en=c["name_en"] or "", parent_code=c["parent_code"], sort=c["sort"] or 0)
         except Invalid as exc:
             form.add_error(exc.field, exc.message)
         else:
@@ -83,7 +83,7 @@ async def item_create(request: Request, type_code: str) -> Response:
 
 async def _edit_page(request: Request, dict_type: dict, item: dict, form: Form, status: int = 200) -> Response:
     return await render(request, "support/admin/dictionary_item.html", dict_type=dict_type, item=item, form=form,
-                        crumbs=await service.breadcrumb(dict_type["code"], item["parent_code"]), status=status)
+                        crumbs=await dictionary.breadcrumb(dict_type["code"], item["parent_code"]), status=status)
 
 
 @get("/admin/dictionary/{type_code:str}/items/{code:str}", guards=[requires("sup.dict.view")])
@@ -105,8 +105,9 @@ async def item_update(request: Request, type_code: str, code: str) -> Response:
     if form.validate():
         c = form.cleaned
         try:
-            new_code = await service.update_item(actor(request), type_code, code, new_code=c["code"], name=c["name"],
-                                                 name_en=c["name_en"] or "", sort=c["sort"] or 0, enabled=c["enabled"])
+            new_code = await dictionary.update_item(actor(request), type_code, code, new_code=c["code"],
+                                                    name=c["name"], name_en=c["name_en"] or "", sort=c["sort"] or 0,
+                                                    enabled=c["enabled"])
         except Invalid as exc:
             form.add_error(exc.field, exc.message)
         else:
@@ -119,16 +120,17 @@ async def item_update(request: Request, type_code: str, code: str) -> Response:
 async def item_delete_confirm(request: Request, type_code: str, code: str) -> Response:
     item = await _item_or_404(type_code, code)
     return await confirm_page(request, title=_("Delete code"),
-                        message=_("Delete %(code)s %(name)s? This cannot be undone.", code=item["code"], name=item["name"]),
-                        action=f"/admin/dictionary/{type_code}/items/{quote(code)}/delete",
-                        cancel=f"/admin/dictionary/{type_code}/items/{quote(code)}")
+                              message=_("Delete %(code)s %(name)s? This cannot be undone.", code=item["code"],
+                                        name=item["name"]),
+                              action=f"/admin/dictionary/{type_code}/items/{quote(code)}/delete",
+                              cancel=f"/admin/dictionary/{type_code}/items/{quote(code)}")
 
 
 @post("/admin/dictionary/{type_code:str}/items/{code:str}/delete", guards=[requires("sup.dict.edit")])
 async def item_delete(request: Request, type_code: str, code: str) -> Response:
     item = await _item_or_404(type_code, code)
     try:
-        await service.delete_item(actor(request), type_code, code)
+        await dictionary.delete_item(actor(request), type_code, code)
     except Conflict as exc:
         return redirect(request, f"/admin/dictionary/{type_code}/items/{quote(code)}", str(exc), "error")
     return redirect(request, _list_url(type_code, item["parent_code"]), _("Code %(code)s deleted.", code=code))

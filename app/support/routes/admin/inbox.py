@@ -16,7 +16,7 @@ async def inbox_list(request: Request) -> Response:
     status = request.query_params.get("status") or ""
     status = status if status in inbox.STATUSES else ""
     page = await inbox.list_messages(request.scope["user"].id, status,
-                                             PageRequest.from_query(request.query_params))
+                                     PageRequest.from_query(request.query_params))
     return await render(request, "support/admin/inbox.html", page=page, block="results")
 
 

@@ -40,13 +40,13 @@ async def _job(request: Request, job_id: int) -> dict:
 async def job_detail(request: Request, job_id: int) -> Response:
     job = await _job(request, job_id)
     # Without JS the page reloads itself while the job is unfinished; htmx polls the block instead.
-    return await render(request, "support/admin/jobs_detail.html", job=job, block="progress", status_labels=STATUS_LABELS,
-                        meta_refresh=job["active"] and not is_htmx(request))
+    return await render(request, "support/admin/jobs_detail.html", job=job, block="progress",
+                        status_labels=STATUS_LABELS, meta_refresh=job["active"] and not is_htmx(request))
 
 
 async def _confirm(request: Request, job: dict, verb: str, title: str, message: str) -> Response:
     return await confirm_page(request, title=title, message=message,
-                  action=f"/admin/jobs/{job['id']}/{verb}", cancel=f"/admin/jobs/{job['id']}")
+                              action=f"/admin/jobs/{job['id']}/{verb}", cancel=f"/admin/jobs/{job['id']}")
 
 
 @get("/admin/jobs/{job_id:int}/retry", guards=[requires("sup.job.view")])

@@ -81,8 +81,8 @@ async def menu_update(request: Request, menu_id: int) -> Response:
         c = form.cleaned
         try:
             await menus.update(actor(request), menu_id, title=c["title"], url=c["url"] or "",
-                                      icon=c["icon"] or "", permission=c["permission"] or "", sort=c["sort"] or 0,
-                                      enabled=c["enabled"], parent_id=int(c["parent"]) if c["parent"] else None)
+                               icon=c["icon"] or "", permission=c["permission"] or "", sort=c["sort"] or 0,
+                               enabled=c["enabled"], parent_id=int(c["parent"]) if c["parent"] else None)
         except Invalid as exc:
             form.add_error(exc.field, exc.message)
         except Conflict as exc:
@@ -96,8 +96,8 @@ async def menu_update(request: Request, menu_id: int) -> Response:
 async def menu_delete_confirm(request: Request, menu_id: int) -> Response:
     entry = await _entry(menu_id)
     return await confirm_page(request, title=_("Delete menu entry"),
-                        message=_("Delete %(title)s? This cannot be undone.", title=_(entry["title"])),
-                        action=f"/admin/menus/{menu_id}/delete", cancel=f"/admin/menus/{menu_id}")
+                              message=_("Delete %(title)s? This cannot be undone.", title=_(entry["title"])),
+                              action=f"/admin/menus/{menu_id}/delete", cancel=f"/admin/menus/{menu_id}")
 
 
 @post("/admin/menus/{menu_id:int}/delete", guards=[requires("sup.menu.edit")])

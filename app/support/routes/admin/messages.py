@@ -86,9 +86,9 @@ async def template_save(request: Request, code: str, channel: str) -> Response:
 async def template_reset_confirm(request: Request, code: str, channel: str) -> Response:
     tpl = await _template(code, channel)
     return await confirm_page(request, title=_("Reset to default"),
-                        message=_("Replace the edited text of %(name)s (%(channel)s) with the default text?",
-                                  name=tpl["name"], channel=CHANNEL_LABELS.get(channel, channel)),
-                        action=f"{_url(code, channel)}/reset", cancel=_url(code, channel))
+                              message=_("Replace the edited text of %(name)s (%(channel)s) with the default text?",
+                                        name=tpl["name"], channel=CHANNEL_LABELS.get(channel, channel)),
+                              action=f"{_url(code, channel)}/reset", cancel=_url(code, channel))
 
 
 @post("/admin/messages/templates/{code:str}/{channel:str}/reset", guards=[requires("sup.template.edit")])

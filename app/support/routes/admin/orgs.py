@@ -9,7 +9,7 @@ from app.core.i18n import gettext as _
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render
 from app.support import forms
-from app.support import org_tree as org_service
+from app.support import org_tree as org_service  # `org_tree` is the page handler below
 
 
 async def _page(request: Request, form=None, node=None, status=200) -> Response:
@@ -70,8 +70,8 @@ async def org_update(request: Request, node_id: int) -> Response:
 async def org_delete_confirm(request: Request, node_id: int) -> Response:
     node = await org_service.get(node_id, request.scope["user"].scope)
     return await confirm_page(request, title=_("Delete org node"),
-                        message=_("Delete %(name)s? This cannot be undone.", name=node["name"]),
-                        action=f"/admin/orgs/{node_id}/delete", cancel=f"/admin/orgs?node={node_id}")
+                              message=_("Delete %(name)s? This cannot be undone.", name=node["name"]),
+                              action=f"/admin/orgs/{node_id}/delete", cancel=f"/admin/orgs?node={node_id}")
 
 
 @post("/admin/orgs/{node_id:int}/delete", guards=[requires("sup.org.edit")])

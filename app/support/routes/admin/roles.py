@@ -40,8 +40,8 @@ async def _save(request: Request, role_id: int | None) -> Response:
         c = form.cleaned
         try:
             new_id = await roles.save_role(actor(request), role_id, code=c["code"], name=c["name"],
-                                                  description=c["description"] or "", permissions=c["permissions"],
-                                                  data_scope=c["data_scope"], scope_org=c["scope_org"])
+                                           description=c["description"] or "", permissions=c["permissions"],
+                                           data_scope=c["data_scope"], scope_org=c["scope_org"])
         except Invalid as exc:
             form.add_error(exc.field, exc.message)
         else:
@@ -63,8 +63,8 @@ async def role_update(request: Request, role_id: int) -> Response:
 async def role_delete_confirm(request: Request, role_id: int) -> Response:
     role = await roles.get_role(role_id)
     return await confirm_page(request, title=_("Delete role"),
-                        message=_("Delete %(name)s? This cannot be undone.", name=role["name"]),
-                        action=f"/admin/roles/{role_id}/delete", cancel=f"/admin/roles/{role_id}")
+                              message=_("Delete %(name)s? This cannot be undone.", name=role["name"]),
+                              action=f"/admin/roles/{role_id}/delete", cancel=f"/admin/roles/{role_id}")
 
 
 @post("/admin/roles/{role_id:int}/delete", guards=[requires("sup.role.edit")])

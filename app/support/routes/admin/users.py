@@ -22,7 +22,8 @@ async def user_list(request: Request) -> Response:
             row[field] = shown(user, field, row[field])
     return await render(request, "support/admin/users.html", page=page, filters=filters, block="results",
                         roles=await roles.choices(),
-                        org_options=[(o["id"], "\u3000" * o["level"] + o["name"]) for o in await org_tree.flat(user.scope)])
+                        org_options=[(o["id"], "\u3000" * o["level"] + o["name"])
+                                     for o in await org_tree.flat(user.scope)])
 
 
 async def _form_page(request: Request, form, user_row=None, status=200) -> Response:
@@ -75,8 +76,8 @@ async def user_update(request: Request, user_id: int) -> Response:
         c = form.cleaned
         try:
             await users.update_user(actor(request), user_id, name=c["name"], email=c["email"], phone=c["phone"],
-                                           org_id=c["org"], kind=c["kind"], is_active=c["is_active"],
-                                           role_ids=[int(r) for r in c["roles"]])
+                                    org_id=c["org"], kind=c["kind"], is_active=c["is_active"],
+                                    role_ids=[int(r) for r in c["roles"]])
         except Invalid as exc:
             form.add_error(exc.field, exc.message)
         else:

@@ -11,7 +11,7 @@ from app.core.i18n import current_locale
 from app.core.pagination import PageRequest
 from app.core.permissions import PermissionDenied, login_required, requires
 from app.core.web import redirect, render
-from app.support.routes.h5.me import H5_HOME, is_alumnus
+from app.support.routes import H5_HOME, is_alumnus
 
 
 def watermark_url(user) -> str:
@@ -61,8 +61,8 @@ async def todo_list(request: Request) -> Response:
     status = request.query_params.get("status") or "open"
     kind = request.query_params.get("kind") or ""
     page = await todos.list_todos(user, status, kind, PageRequest.from_query(request.query_params))
-    return await render(request, "support/admin/todos.html", page=page, kind_options=[(k, k) for k in await todos.kinds()],
-                        block="results")
+    return await render(request, "support/admin/todos.html", page=page,
+                        kind_options=[(k, k) for k in await todos.kinds()], block="results")
 
 
 ROUTES = [workbench, todo_list]

@@ -1,4 +1,4 @@
-"""Points service (SUP-09): idempotent by request key, joins the caller's transaction, never overdraws
+"""The points api (SUP-09): idempotent by request key, joins the caller's transaction, never overdraws
 under concurrent spends, refunds at most once, and the balance always equals the append-only ledger.
 Rule-based awards (MALL-01) respect daily and lifetime caps."""
 import asyncio

@@ -158,7 +158,8 @@ async def import_rollback_confirm(request: Request, batch_id: int) -> Response:
                _("The %(n)s records created by this import will be deleted. This cannot be undone.",
                  n=batch["imported_count"]))
     return await confirm_page(request, title=_("Roll back this import?"), message=message,
-                        action=f"/admin/imports/batch/{batch_id}/rollback", cancel=f"/admin/imports/batch/{batch_id}")
+                              action=f"/admin/imports/batch/{batch_id}/rollback",
+                              cancel=f"/admin/imports/batch/{batch_id}")
 
 
 @post("/admin/imports/batch/{batch_id:int}/rollback", guards=GUARD)
