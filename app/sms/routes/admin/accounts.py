@@ -13,6 +13,7 @@ from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render
 from app.sms import accounts, apikeys
+from app.sms.routes.admin import account_or_404
 from app.support import org_tree
 
 GUARD = [requires("sms.account.admin")]
@@ -52,13 +53,6 @@ async def account_create(request: Request) -> Response:
     return redirect(request, f"{BASE}/{account_id}", _("Account created."))
 
 
-async def _account(request: Request, account_id: int) -> dict:
-    try:
-        return await accounts.get(actor(request), account_id)
-    except accounts.NotFound:
-        raise NotFoundException() from None
-
-
 async def _detail(request: Request, account: dict, errors: dict | None = None, data: dict | None = None,
                   status: int = 200) -> Response:
     return await render(request, "sms/admin/account_detail.html", account=account, errors=errors or {}, data=data or {},
@@ -68,18 +62,18 @@ async def _detail(request: Request, account: dict, errors: dict | None = None, d
 
 @get(f"{BASE}/{{account_id:int}}", guards=GUARD)
 async def account_detail(request: Request, account_id: int) -> Response:
-    return await _detail(request, await _account(request, account_id))
+    return await _detail(request, await account_or_404(request, account_id))
 
 
 @get(f"{BASE}/{{account_id:int}}/edit", guards=GUARD)
 async def account_edit(request: Request, account_id: int) -> Response:
-    account = await _account(request, account_id)
+    account = await account_or_404(request, account_id)
     return await _form(request, dict(account), account)
 
 
 @post(f"{BASE}/{{account_id:int}}", guards=GUARD)
 async def account_update(request: Request, account_id: int) -> Response:
-    account = await _account(request, account_id)
+    account = await account_or_404(request, account_id)
     data = await form_data(request)
     try:
         await accounts.update(actor(request), account_id, data)
@@ -90,7 +84,7 @@ async def account_update(request: Request, account_id: int) -> Response:
 
 @post(f"{BASE}/{{account_id:int}}/members", guards=GUARD)
 async def member_add(request: Request, account_id: int) -> Response:
-    account = await _account(request, account_id)
+    account = await account_or_404(request, account_id)
     data = await form_data(request)
     try:
         await accounts.add_member(actor(request), account_id, str(data.get("username") or ""),
@@ -102,7 +96,7 @@ async def member_add(request: Request, account_id: int) -> Response:
 
 @post(f"{BASE}/{{account_id:int}}/members/{{member_id:int}}/delete", guards=GUARD)
 async def member_remove(request: Request, account_id: int, member_id: int) -> Response:
-    await _account(request, account_id)
+    await account_or_404(request, account_id)
     try:
         await accounts.remove_member(actor(request), account_id, member_id)
     except accounts.NotFound:

@@ -3,7 +3,6 @@ filters, monthly totals, and the low-balance alert threshold."""
 from __future__ import annotations
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException
 
 from app.core import sqlfilter
 from app.core.forms import Invalid
@@ -12,6 +11,7 @@ from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, form_data, redirect, render
 from app.sms import accounts, billing, labels, stats
+from app.sms.routes.admin import account_or_404
 
 GUARD = [requires("sms.balance.view")]
 TOPUP = [requires("sms.balance.view", "sms.balance.topup")]
@@ -38,16 +38,9 @@ async def balance_page(request: Request) -> Response:
     return await _page(request, await accounts.resolve(actor(request), request.query_params.get("account")))
 
 
-async def _account(request: Request, account_id: int) -> dict:
-    try:
-        return await accounts.get(actor(request), account_id)
-    except accounts.NotFound:
-        raise NotFoundException() from None
-
-
 @post(f"{BASE}/{{account_id:int}}/topup", guards=TOPUP)
 async def topup(request: Request, account_id: int) -> Response:
-    account = await _account(request, account_id)
+    account = await account_or_404(request, account_id)
     data = await form_data(request)
     raw = str(data.get("amount") or "").strip()
     try:
@@ -61,7 +54,7 @@ async def topup(request: Request, account_id: int) -> Response:
 
 @post(f"{BASE}/{{account_id:int}}/threshold", guards=TOPUP)
 async def threshold(request: Request, account_id: int) -> Response:
-    account = await _account(request, account_id)
+    account = await account_or_404(request, account_id)
     data = await form_data(request)
     raw = str(data.get("low_balance_alert") or "0").strip()
     if not raw.isdigit():
