@@ -45,6 +45,8 @@ def _admin_url() -> str:
 
 os.environ.setdefault("SMTP_PORT", str(_free_port()))  # before anything reads (and caches) settings
 os.environ.setdefault("TC_DEV", "1")
+# The built-in school IdP / WeChat / real-name simulator (fixture `idp`) listens here when a test asks for it.
+os.environ.setdefault("TC_IDP_URL", f"http://127.0.0.1:{_free_port()}")
 ADMIN_URL = _admin_url()
 TEST_URL = re.sub(r"/[^/]*$", f"/{SESSION_DB}", ADMIN_URL)
 os.environ["DATABASE_URL"] = TEST_URL
@@ -178,3 +180,17 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "asyncio" not in item.keywords and asyncio.iscoroutinefunction(getattr(item, "function", None)):
             item.add_marker(pytest.mark.asyncio(loop_scope="session"))
+
+
+@pytest.fixture(scope="session")
+def idp(tmp_path_factory):
+    """The built-in school IdP / WeChat / real-name simulator on TC_IDP_URL (its own process, real HTTP);
+    yields its base URL (= OIDC issuer). Real-name latency is 50 ms here so the tests stay fast."""
+    from urllib.parse import urlsplit
+
+    from tests.helpers import IdpProcess
+
+    url = os.environ["TC_IDP_URL"]
+    with IdpProcess(urlsplit(url).port, tmp_path_factory.mktemp("idp") / "idp.log",
+                    TC_IDP_REALNAME_LATENCY_MS="50") as process:
+        yield process.url

@@ -8,4 +8,5 @@ DB = PostgresEngine(config={"dsn": os.environ.get("DATABASE_URL", "postgresql://
                     log_queries=False)
 
 APP_REGISTRY = AppRegistry(apps=["app.core.piccolo_app", "app.records.piccolo_app", "app.points.piccolo_app",
-                                   "app.sms.piccolo_app", "app.mall.piccolo_app"])
+                                   "app.sms.piccolo_app", "app.mall.piccolo_app",
+                                   "app.identity.piccolo_app"])

@@ -1,4 +1,5 @@
-"""`python -m app up | serve | worker | migrate | seed | createadmin | backup | restore | smtp-sink | pg | smsc`."""
+"""`python -m app up | serve | worker | migrate | seed | createadmin | backup | restore | smtp-sink | pg | smsc |
+idp`."""
 from __future__ import annotations
 
 import argparse
@@ -59,9 +60,12 @@ def cmd_createadmin(args) -> None:
     print(f"superuser {args.username} ready")
 
 
-def _serve(with_worker: bool, with_sink: bool) -> None:
+def _serve(with_worker: bool, with_sink: bool, with_idp: bool = False) -> None:
     settings = get_settings()
     children = []
+    if with_idp and settings.dev:
+        # the built-in school IdP (CAS, OIDC) and WeChat / real-name simulators on TC_IDP_URL
+        children.append(subprocess.Popen([sys.executable, "-m", "app", "idp"]))
     if with_sink and settings.dev:
         children.append(subprocess.Popen([sys.executable, "-m", "app", "smtp-sink"]))
         # the demo SMS channel points at this local SMSC simulator (app/sms/demo.py)
@@ -93,8 +97,9 @@ def cmd_up(args) -> None:
     password = seed.DEMO_ADMIN_PASSWORD
     url = get_settings().public_url()
     print(f"\n  同窗 Tongchuang is running: {url}/admin\n  demo admin login: admin / {password}\n"
-          f"  dev mailbox: {url}/admin/dev/mailbox\n", flush=True)
-    _serve(with_worker=True, with_sink=True)
+          f"  dev mailbox: {url}/admin/dev/mailbox\n"
+          f"  school IdP / WeChat / real-name simulator: {get_settings().idp_url} (password idp-pass)\n", flush=True)
+    _serve(with_worker=True, with_sink=True, with_idp=True)
 
 
 def cmd_serve(args) -> None:
@@ -147,6 +152,20 @@ def cmd_restore(args) -> None:
     print("restored")
 
 
+def cmd_idp(args) -> None:
+    """The built-in school IdP (CAS, OIDC) and WeChat / real-name simulators: app/adapters/school_idp."""
+    from urllib.parse import urlsplit
+
+    from app.adapters.school_idp import config, server
+
+    port = args.port or config.default_port()
+    if urlsplit(get_settings().idp_url).port != port:  # the issuer is the URL it is reached at
+        os.environ["TC_IDP_URL"] = f"http://127.0.0.1:{port}"
+        get_settings.cache_clear()
+    print(f"school IdP simulator: {get_settings().idp_url}", flush=True)
+    server.run(port)
+
+
 def cmd_pg(args) -> None:
     from app.core import pg_embedded
 
@@ -195,6 +214,9 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("smtp-sink", help="local SMTP sink (dev/tests)")
     p.add_argument("--port", type=int)
     p.set_defaults(fn=cmd_smtp_sink)
+    p = sub.add_parser("idp", help="built-in school IdP (CAS, OIDC) + WeChat / real-name simulators (dev/tests)")
+    p.add_argument("--port", type=int, help="default: TC_IDP_PORT, else the port of TC_IDP_URL")
+    p.set_defaults(fn=cmd_idp)
     p = sub.add_parser("pg", help="embedded PostgreSQL")
     p.add_argument("action", choices=["start", "stop", "url"])
     p.set_defaults(fn=cmd_pg)

@@ -41,6 +41,9 @@ class Settings:
     mail_from: str = field(default_factory=lambda: os.environ.get("MAIL_FROM", "noreply@tongchuang.local"))
     embedded_pg_port: int = field(default_factory=lambda: int(os.environ.get("TC_PG_PORT", "54329")))
     upload_dir: Path = field(default_factory=lambda: Path(os.environ.get("TC_UPLOAD_DIR", DATA_DIR / "uploads")))
+    # The built-in school IdP and WeChat/real-name simulators (`python -m app idp`, app/adapters/school_idp):
+    # providers whose base URL is empty talk to it.
+    idp_url: str = field(default_factory=lambda: os.environ.get("TC_IDP_URL", "http://127.0.0.1:8766"))
     session_days: int = 14
     workers: int = field(default_factory=lambda: int(os.environ.get("WEB_WORKERS", "1")))
 

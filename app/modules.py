@@ -12,6 +12,7 @@ MODULES = [
     "app.points.module",
     "app.sms.module",
     "app.mall.module",
+    "app.identity.module",  # logins (SSO, WeChat, SMS code), real-name and alumni verification
 ]
 
 

@@ -112,3 +112,53 @@ class WebProcess:
         self.proc.terminate()
         self.proc.wait(10)
         self._log.close()
+
+
+class IdpProcess:
+    """The built-in school IdP / WeChat / real-name simulator (`python -m app idp --port PORT`) in its own process
+    on 127.0.0.1:`port`; ready once its OIDC discovery document answers (the `idp` fixture)."""
+
+    def __init__(self, port: int, log_path, **env: str):
+        import os
+        from pathlib import Path
+
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.env = {**os.environ, "TC_IDP_URL": self.url, **env}
+        self.log_path = Path(log_path)
+        self.root = Path(__file__).resolve().parent.parent
+
+    def __enter__(self) -> "IdpProcess":
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([sys.executable, "-m", "app", "idp", "--port", str(self.port)], cwd=self.root,
+                                     env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+        for _ in range(300):
+            try:
+                if httpx.get(self.url + "/.well-known/openid-configuration", timeout=0.5).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None:
+                self._log.close()
+                raise RuntimeError(f"IdP simulator exited; see {self.log_path}")
+            time.sleep(0.1)
+        self.__exit__()
+        raise RuntimeError(f"IdP simulator did not answer; see {self.log_path}")
+
+    def __exit__(self, *_exc) -> None:
+        import subprocess
+
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:  # a stuck simulator must not hang the test session
+            self.proc.kill()
+            self.proc.wait(5)
+        self._log.close()

@@ -176,3 +176,20 @@ def _with_cookie(send, header: str):
         await send(message)
 
     return wrapped
+
+
+# --- for logins that do not go through `authenticate` (school SSO, WeChat, SMS code) ---------------------
+
+async def check_not_blocked(ip: str, username: str, ua: str = "") -> None:
+    """Raises LoginRefused("blocked") while the address or the account is blocked (SUP-12), logging the
+    refusal as `authenticate` does: an external login honours the same lockout as the password form."""
+    if until := await _blocked_until(ip, username or ""):
+        await _log(username or "", None, ip, ua, False, "blocked")
+        raise LoginRefused("blocked", until)
+
+
+async def record_failure(username: str, user_id: int | None, ip: str, ua: str, reason: str) -> datetime | None:
+    """A refused login (forged ticket, bad ID token, replayed code …) in the login log; like a wrong password
+    it counts towards the address's and the name's failure limits. Returns the block's end if one started."""
+    await _log(username or "", user_id, ip, ua, False, reason[:40])
+    return await _block_if_over_limit(ip, username or "")

@@ -36,12 +36,22 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class H5Link:
+    """A button on the alumni's "my account" page (/h5) leading into a module."""
+    title: str  # English msgid, translated when shown
+    url: str
+    sort: int = 0
+    primary: bool = False
+
+
+@dataclass(frozen=True)
 class Module:
     """File names are relative to the module's package ("routes.admin.orders" → app.mall.routes.admin.orders)."""
     name: str
     package: str
     permissions: tuple[PermissionGroup, ...] = ()
     menus: tuple[menus.MenuEntry, ...] = ()
+    h5_links: tuple[H5Link, ...] = ()   # buttons on the alumni's /h5 page
     routes: tuple[str, ...] = ()        # each file exposes ROUTES (and may expose `shell_context`)
     jobs: tuple[str, ...] = ()          # files whose import registers @jobs.handler functions
     schedules: tuple[Schedule, ...] = ()
@@ -80,6 +90,10 @@ def activate(modules: Iterable[Module]) -> list[Module]:
 
 def active() -> list[Module]:
     return list(_ACTIVE.values())
+
+
+def h5_links() -> list[H5Link]:
+    return sorted((link for m in active() for link in m.h5_links), key=lambda link: link.sort)
 
 
 def route_files(module: Module) -> list[Any]:

@@ -103,9 +103,12 @@ def channel_available(name: str) -> bool:
     return name in ("inbox", "email") or name in _senders
 
 
-async def notify_address(channel: str, address: str, template_code: str, data: dict) -> int | None:
+async def notify_address(channel: str, address: str, template_code: str, data: dict, *,
+                         secret: bool = False) -> int | None:
     """One message to a bare address (email or phone) of someone without an account; same templates,
-    delivery log and send job as notify(). Returns the delivery id, None when no template or address."""
+    delivery log and send job as notify(). Returns the delivery id, None when no template or address.
+    `secret` (one-time codes): a module channel (sms) takes the text at once, in this transaction, so it
+    never waits in a job payload; email still goes by job (SMTP is a network call)."""
     tpl = await template_for(template_code, channel)
     if tpl is None or not address or channel == "inbox":
         return None
@@ -113,6 +116,10 @@ async def notify_address(channel: str, address: str, template_code: str, data: d
     delivery_id = await db.fetchval(
         "INSERT INTO delivery_log (user_id, channel, address, template_code, subject, status)"
         " VALUES (NULL, $1, $2, $3, $4, 'queued') RETURNING id", channel, address, template_code, subject[:200])
+    if secret and channel in _senders:
+        await db.execute("UPDATE delivery_log SET attempts = 1 WHERE id = $1", delivery_id)
+        await _send_through_channel({"id": delivery_id, "channel": channel, "address": address}, subject, body)
+        return delivery_id
     await jobs.enqueue("notify.send", {"delivery": delivery_id, "subject": subject, "body": body},
                        dedupe_key=f"delivery:{delivery_id}")
     return delivery_id

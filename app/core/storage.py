@@ -1,6 +1,6 @@
 """File storage port: what core and the business modules need from a file store, and the configured one.
 
-`Storage` is the three calls used today (put/get/exists by key). The implementation is named by a dotted
+`Storage` is the four calls used today (put/get/exists/delete by key). The implementation is named by a dotted
 path "module:Class" in TC_STORAGE (default `app.adapters.storage:LocalStorage`, local disk under
 TC_UPLOAD_DIR); core names it as a string and loads it on first use, so it never imports app.adapters.
 
@@ -26,6 +26,9 @@ class Storage(Protocol):
     def get(self, key: str) -> bytes: ...
 
     def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None:
+        """Removes the file; a file already gone is fine (retried purges)."""
 
 
 def storage_path() -> str:

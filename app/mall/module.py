@@ -2,7 +2,7 @@
 This file is its table of contents: everything it registers with the app."""
 from app.core.i18n import N_
 from app.core.menus import MenuEntry
-from app.core.modules import Module, PermissionGroup, Schedule
+from app.core.modules import H5Link, Module, PermissionGroup, Schedule
 
 MODULE = Module(
     name="mall",
@@ -42,6 +42,7 @@ MODULE = Module(
         MenuEntry("mall.stats", N_("Mall statistics"), "/admin/mall/stats", "chart", "mall.stats.view", 7, "mall"),
         MenuEntry("mall.print", N_("Print jobs"), "/admin/mall/print-jobs", "printer", "mall.order.print", 8, "mall"),
     ),
+    h5_links=(H5Link(N_("Points mall"), "/h5/mall", 10, primary=True), H5Link(N_("My orders"), "/h5/mall/orders", 11)),
     routes=(
         "routes.admin.categories",
         "routes.admin.delivery",

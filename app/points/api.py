@@ -233,6 +233,15 @@ async def award(action: str, user_id: int, *, key: str, ref: str = "") -> int:
         return entry.delta
 
 
+async def ensure_rule(action: str, name: str, points: int, *, lifetime_count: int | None = None,
+                      daily_count: int | None = None, description: str = "", link: str = "", sort: int = 0) -> None:
+    """A module's earning rule for its action code, created once and never overwritten (admins may change or
+    disable it on the rules page): the module's own setup or demo calls this before it awards."""
+    await db.execute("INSERT INTO pts_rule (action, name, points, lifetime_count, daily_count, description, link,"
+                     " sort) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (action) DO NOTHING",
+                     action, name, points, lifetime_count, daily_count, description, link, sort)
+
+
 async def ledger_consistent(user_id: int | None = None) -> list[int]:
     """Users whose account balance differs from the sum of their ledger (or from the last balance_after).
     An empty list means every balance is exactly what the ledger says."""

@@ -3,7 +3,7 @@ This file is its table of contents: everything it registers with the app. Other 
 (earn/spend/refund/award)."""
 from app.core.i18n import N_
 from app.core.menus import MenuEntry
-from app.core.modules import Module, PermissionGroup, Schedule
+from app.core.modules import H5Link, Module, PermissionGroup, Schedule
 
 
 def _setup() -> None:
@@ -33,6 +33,7 @@ MODULE = Module(
                   "points"),
         MenuEntry("points.levels", N_("Member levels"), "/admin/points/levels", "star", "pts.level.edit", 4, "points"),
     ),
+    h5_links=(H5Link(N_("My points"), "/h5/points", 12),),
     routes=(
         "routes.admin.grants",
         "routes.admin.ledger",

@@ -382,3 +382,112 @@ async def add_contact(actor: Actor, person_id: int, method: str, summary: str, c
                               {"method": method, "summary": summary.strip()[:2000]})
         await audit.record(actor, "create", "rec_contact_log", row_id, org_id=person["org"], summary=person["name"])
     return row_id
+
+
+# --- identity links (the identity module binds login accounts to records) -----------------------------
+
+async def user_for_student_no(number: str) -> int | None:
+    """The login account linked to the one active record holding this student/staff number, if any."""
+    rows = await db.fetch('SELECT DISTINCT p."user" FROM rec_education e JOIN rec_person p ON p.id = e.person'
+                          " WHERE e.student_no = $1 AND p.status = 'active' AND p.\"user\" IS NOT NULL LIMIT 2",
+                          (number or "").strip())
+    return rows[0]["user"] if len(rows) == 1 else None
+
+
+# --- identity claims (IDV-02): matching a claim against the records, and the questions it asks ----------
+
+class AlreadyLinked(Exception):
+    """The record is linked to another login account: one record, one account."""
+
+    def __init__(self, person_id: int):
+        super().__init__(_("This record is already linked to another account. Ask the alumni office."))
+        self.person_id = person_id
+
+
+QUESTION_FIELDS = ("major", "class_name", "college", "grad_year", "degree")
+
+
+async def match_by_id(name: str, id_number: str) -> list[dict]:
+    """Active records holding exactly this name and ID number: [{id, user, org}] (the caller wants one)."""
+    return await db.fetch('SELECT id, "user", org FROM rec_person WHERE status = \'active\' AND name = $1'
+                          " AND id_number = $2 ORDER BY id LIMIT 5", (name or "").strip(),
+                          (id_number or "").strip().upper())
+
+
+async def candidates_by_entry_year(name: str, entry_year: int, college: int | None = None) -> list[dict]:
+    """Active records with this name and an education row of this entry year (and college, when given):
+    [{id, user, org, college, major, class_name, student_no}], one row per person (its matching education)."""
+    return await db.fetch(
+        'SELECT DISTINCT ON (p.id) p.id, p."user", p.org, e.college, e.major, e.class_name, e.student_no'
+        " FROM rec_person p JOIN rec_education e ON e.person = p.id WHERE p.status = 'active' AND p.name = $1"
+        " AND e.entry_year = $2 AND ($3::bigint IS NULL OR e.college = $3) ORDER BY p.id, e.id LIMIT 20",
+        (name or "").strip(), entry_year, college)
+
+
+async def question_facts(person_id: int, entry_year: int | None = None) -> dict:
+    """What the person's own education row says (the one of `entry_year`, else the latest), for the claim's
+    questions: {major, class_name, college (name), college_id, grad_year, degree (code), entry_year}; only
+    filled fields. Unscoped: the values never leave the identity service unhashed except as one choice."""
+    row = await db.fetchrow(
+        "SELECT e.major, e.class_name, e.college AS college_id, c.name AS college, e.grad_year, e.degree,"
+        " e.entry_year FROM rec_education e LEFT JOIN org_node c ON c.id = e.college"
+        " WHERE e.person = $1 ORDER BY (e.entry_year IS NOT DISTINCT FROM $2) DESC,"
+        " e.entry_year DESC NULLS LAST, e.id DESC LIMIT 1", person_id, entry_year)
+    return {k: v for k, v in (row or {}).items() if v not in (None, "")}
+
+
+async def distractors(field: str, exclude: Any, n: int, *, college: int | None = None,
+                      entry_year: int | None = None) -> list[str]:
+    """Up to 4n other values of an education field found in the records (wrong choices for a question),
+    the most alike first (same college, same entry year); the caller picks n of them at random."""
+    if field not in QUESTION_FIELDS:
+        raise ValueError(field)
+    if field == "college":
+        rows = await db.fetch("SELECT name AS v FROM org_node WHERE kind = 'college' AND name <> $1"
+                              " ORDER BY sort, id LIMIT $2", str(exclude or ""), n * 4)
+        return [r["v"] for r in rows]
+    column = f"e.{field}"
+    rows = await db.fetch(
+        f"SELECT {column}::text AS v, max(CASE WHEN e.college = $3 THEN 2 ELSE 0 END"
+        f" + CASE WHEN e.entry_year = $4 THEN 1 ELSE 0 END) AS alike FROM rec_education e"
+        f" WHERE {column} IS NOT NULL AND {column}::text NOT IN ('', $1) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $2",
+        str(exclude if exclude is not None else ""), n * 4, college, entry_year)
+    return [r["v"] for r in rows]
+
+
+async def id_number_of(person_id: int) -> str | None:
+    """The record's ID number (face verification compares it with the user's real-name check)."""
+    return await db.fetchval("SELECT id_number FROM rec_person WHERE id = $1 AND status = 'active'", person_id)
+
+
+async def person_summary(person_id: int) -> dict | None:
+    """Name, owning org and linked account of one active record (unscoped, no personal values beyond the name)."""
+    return await db.fetchrow('SELECT p.id, p.name, p.org, p."user" FROM rec_person p WHERE p.id = $1'
+                             " AND p.status = 'active'", person_id)
+
+
+async def link_user(person_id: int, user_id: int, *, actor: Actor, method: str = "self") -> bool:
+    """Link the record to a login account (rec_person.user) through the change log; True when it changed.
+    Refused with AlreadyLinked when another account holds it; NotFound when the record is not active."""
+    async with db.transaction():
+        before = await db.fetchrow("SELECT * FROM rec_person WHERE id = $1 AND status = 'active' FOR UPDATE",
+                                   person_id)
+        if before is None:
+            raise NotFound(person_id)
+        if before["user"] == user_id:
+            return False
+        if before["user"] is not None:
+            raise AlreadyLinked(person_id)
+        await db.execute('UPDATE rec_person SET "user" = $2, updated_at = now(), updated_by = $3 WHERE id = $1',
+                         person_id, user_id, actor.id)
+        await changes.log_fields(actor, person_id, method, {"user": None}, {"user": user_id}, was=before)
+        await audit.record(actor, "link_user", "rec_person", person_id, before={"user": None},
+                           after={"user": user_id}, org_id=before["org"], summary=before["name"])
+    return True
+
+
+async def linked_accounts(person_ids: list[int]) -> dict[int, int]:
+    """{person id: linked user id} for those of these records that have a login account."""
+    rows = await db.fetch('SELECT id, "user" FROM rec_person WHERE id = ANY($1::bigint[]) AND "user" IS NOT NULL',
+                          list(person_ids))
+    return {r["id"]: r["user"] for r in rows}

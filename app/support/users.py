@@ -293,3 +293,85 @@ async def create_superuser(username: str, password: str, email: str | None = Non
 
 
 __all__ = ["TokenExpired", "TokenInvalid"]
+
+
+# --- phone numbers as a login (identity: SMS-code login and phone binding) ------------------------------
+
+def phone_spellings(phone: str) -> list[str]:
+    """How an 11-digit mainland number may have been typed into app_user.phone (looked up through its index)."""
+    groups = [f"{phone[:3]}{sep}{phone[3:7]}{sep}{phone[7:]}" for sep in (" ", "-")]
+    return [prefix + p for p in [phone, *groups] for prefix in ("", "+86", "+86 ", "86", "0086")]
+
+
+async def find_by_phone(phone: str) -> list[dict]:
+    """Every account whose mobile number is `phone` (11 digits), active or not, oldest first."""
+    return await db.fetch("SELECT id, username, name, is_active FROM app_user WHERE phone = ANY($1::text[])"
+                          " ORDER BY id", phone_spellings(phone))
+
+
+async def set_phone(actor: Actor, user_id: int, phone: str) -> None:
+    """A confirmed mobile number for the account (the caller proved it owns the number); audited."""
+    async with db.transaction():
+        before = await db.fetchval("SELECT phone FROM app_user WHERE id = $1", user_id)
+        await db.execute("UPDATE app_user SET phone = $2, updated_at = now(), updated_by = $3 WHERE id = $1",
+                         user_id, phone, actor.id)
+        await sessions.user_changed([user_id])
+        await audit.record(actor, "update", "user", user_id, summary="phone", before={"phone": before},
+                           after={"phone": phone})
+
+
+async def create_for_phone(phone: str, ip: str = "") -> int:
+    """A new account known only by its confirmed mobile number (SMS-code login): username "m<phone>" (a
+    suffix when taken), no name, no password; audited as a registration."""
+    async with db.transaction():
+        username = "m" + phone
+        for n in range(2, 100):
+            if not await db.fetchval("SELECT 1 FROM app_user WHERE lower(username) = lower($1)", username):
+                break
+            username = f"m{phone}_{n}"
+        user_id = await db.fetchval("INSERT INTO app_user (username, name, phone, kind, password_hash)"
+                                    " VALUES ($1, '', $2, 'registered', '') RETURNING id", username, phone)
+        await audit.record(Actor(user_id, username, ip), "register", "user", user_id, summary="sms",
+                           after={"username": username, "phone": phone})
+    return user_id
+
+
+async def set_kind(actor: Actor, user_id: int, kind: str, *, only_from: tuple[str, ...] = ()) -> bool:
+    """Change the account type (e.g. to 'alumni' once an identity claim is verified), optionally only when
+    the current type is one of `only_from`; cached sessions learn it at once. True when it changed."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    async with db.transaction():
+        before = await db.fetchval("SELECT kind FROM app_user WHERE id = $1 FOR UPDATE", user_id)
+        if before is None or before == kind or (only_from and before not in only_from):
+            return False
+        await db.execute("UPDATE app_user SET kind = $2, updated_at = now(), updated_by = $3 WHERE id = $1",
+                         user_id, kind, actor.id)
+        await sessions.user_changed([user_id])
+        await audit.record(actor, "update", "user", user_id, summary="kind", before={"kind": before},
+                           after={"kind": kind})
+    return True
+
+
+async def create_external_account(*, username: str, name: str = "", email: str | None = None, ip: str = "",
+                                  source: str = "", pick_free: bool = False) -> int:
+    """An account for someone who logs in through a school login or WeChat (the identity module): a
+    'registered' user without a password (that login is the way in). With `pick_free` a taken username
+    gets a numeric suffix and a taken email is left out; otherwise either is refused (Invalid)."""
+    username = (username or "").strip()[:64]
+    email = (email or "").strip() or None
+    async with db.transaction():
+        if pick_free:
+            stem, n = (username or "user")[:58], 1
+            while not username or await db.fetchval("SELECT 1 FROM app_user WHERE lower(username) = lower($1)",
+                                                    username):
+                n += 1
+                username = f"{stem}_{n}"
+            if email and await db.fetchval("SELECT 1 FROM app_user WHERE lower(email) = lower($1)", email):
+                email = None
+        await _check_unique(username, email, None)
+        user_id = await db.fetchval("INSERT INTO app_user (username, name, email, kind, password_hash) "
+                                    "VALUES ($1, $2, $3, 'registered', '') RETURNING id", username, name or "", email)
+        await audit.record(Actor(user_id, username, ip), "register", "user", user_id, summary=f"via {source}"[:200],
+                           after={"username": username, "name": name, "email": email, "source": source})
+    return user_id

@@ -67,3 +67,14 @@ async def test_staff_without_the_permission_still_get_403_and_admins_the_workben
     assert (await login_without_next(client, "hq", DEMO_PASSWORD)).headers["location"] == "/admin"
     assert (await client.get("/admin")).status_code == 200
     assert (await login(client, "hq", DEMO_PASSWORD)).headers["location"] == "/admin"
+
+
+@pytest.mark.req("SUP-02")
+async def test_the_h5_home_offers_every_module_s_declared_pages(as_user):
+    from app.core import modules
+
+    client = await as_user("liaison")
+    home = await client.get("/h5")
+    declared = {link.url for link in modules.h5_links()}
+    assert {"/h5/mall", "/h5/points", "/h5/identity", "/h5/me/logins"} <= declared
+    assert declared <= links(home.text)

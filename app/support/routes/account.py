@@ -4,7 +4,7 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 
 from app.config import get_settings
-from app.core import auth, notify, sessions
+from app.core import auth, login_options, notify, sessions
 from app.core.auth import LANG_COOKIE, SESSION_COOKIE, LoginRefused, client_ip
 from app.core.forms import Invalid
 from app.core.i18n import LOCALES
@@ -32,8 +32,13 @@ def home(request: Request) -> Response:
 async def login_page(request: Request) -> Response:
     if user := request.scope.get("user"):
         return redirect(request, safe_next(request.query_params.get("next"), landing(user)))
-    return await render(request, "support/admin/login.html", form=forms.login_form(),
-                        next=request.query_params.get("next", ""))
+    next_url = safe_next(request.query_params.get("next"), "")
+    # ?password=1 keeps the form even where a module would take over (WeChat → WeChat OAuth).
+    if request.query_params.get("password") != "1" and (url := await login_options.auto_redirect(request.scope,
+                                                                                                    next_url)):
+        return redirect(request, url)
+    return await render(request, "support/admin/login.html", form=forms.login_form(), next=next_url,
+                        options=await login_options.options(request.scope, next_url))
 
 
 @post("/login", guards=[rate_limit("login", 30, 60)])
@@ -57,7 +62,9 @@ async def login_submit(request: Request) -> Response:
             response = redirect(request, safe_next(data.get("next"), await _landing_of(user_id)))
             _set_session_cookie(response, cookie)
             return response
-    return await render(request, "support/admin/login.html", form=form, next=data.get("next", ""), status=422)
+    next_url = safe_next(data.get("next"), "")
+    return await render(request, "support/admin/login.html", form=form, next=next_url, status=422,
+                        options=await login_options.options(request.scope, next_url))
 
 
 @post("/logout")
