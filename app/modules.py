@@ -8,11 +8,14 @@ from app.core import modules as contract
 
 MODULES = [
     "app.support.module",  # the platform: org tree, users, roles, menus, messages, imports, audit
+    "app.content.module",  # the content platform: articles, posts, albums, comments, moderation (orgs, classes …)
     "app.records.module",
     "app.points.module",
     "app.sms.module",
     "app.mall.module",
     "app.identity.module",  # logins (SSO, WeChat, SMS code), real-name and alumni verification
+    "app.orgs.module",  # alumni associations: chapters, councils, members, news, albums, micro-sites
+    "app.classes.module",  # class spaces generated from the records, rosters, stories, cohesion ranking
 ]
 
 

@@ -16,7 +16,8 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.masking import shown
 from app.core.permissions import Scope
-from app.records import api, fields, visibility
+from app.records import fields, visibility
+from app.records import persons as api
 
 MODES = {"overwrite": L("Overwrite"), "fill_empty": L("Fill if empty"), "review": L("Needs review")}
 DEFAULT_MODE = "review"

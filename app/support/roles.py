@@ -84,3 +84,67 @@ async def delete_role(actor: Actor, role_id: int) -> None:
             raise Conflict(_("Users still hold this role; take it from them first."))
         await db.execute("DELETE FROM role WHERE id = $1", role_id)
         await audit.record(actor, "delete", "role", role_id, before=role)
+
+
+# --- roles held by appointment (a module appoints people by its own rule, e.g. the admins of an alumni association) ---
+
+async def ensure_role(actor: Actor, *, code: str, name: str, permissions: list[str], data_scope: str,
+                      scope_org: int | None, description: str = "") -> int:
+    """The role with this code, created or brought to these permissions and this scope; the same checks as
+    save_role (no permission or scope the actor does not hold). Audited when created or changed."""
+    perms = _validate(actor, permissions, data_scope, scope_org)
+    async with db.transaction():
+        await _check_scope_org(actor, scope_org)
+        row = await db.fetchrow("SELECT * FROM role WHERE code = $1 FOR UPDATE", code)
+        after = {"code": code, "name": name, "description": description, "permissions": perms,
+                 "data_scope": data_scope, "scope_org": scope_org}
+        if row is None:
+            role_id = await db.fetchval(
+                "INSERT INTO role (code, name, description, permissions, data_scope, scope_org, created_by, updated_by)"
+                " VALUES ($1,$2,$3,$4,$5,$6,$7,$7) RETURNING id", code, name, description, perms, data_scope,
+                scope_org, actor.id)
+            await audit.record(actor, "create", "role", role_id, after=after)
+            return role_id
+        before = {k: row[k] for k in after}
+        if before != after:
+            await db.execute("UPDATE role SET name=$2, description=$3, permissions=$4, data_scope=$5, scope_org=$6,"
+                             " updated_at=now(), updated_by=$7 WHERE id=$1", row["id"], name, description, perms,
+                             data_scope, scope_org, actor.id)
+            await audit.record(actor, "update", "role", row["id"], before=before, after=after)
+            holders = await db.fetch('SELECT "user" FROM user_role WHERE role = $1', row["id"])
+            await sessions.user_changed([r["user"] for r in holders])
+        return row["id"]
+
+
+async def grant_role(actor: Actor, user_id: int, role_id: int) -> bool:
+    """Gives one role to one user (True when it was new); the actor must hold the role's permissions."""
+    async with db.transaction():
+        role = await get_role(role_id)
+        if not actor.is_superuser and (not set(role["permissions"]) <= actor.perms
+                                       or (role["data_scope"] == "all" and not actor.scope.all)):
+            raise Invalid("roles", _("You cannot grant the role %(name)s: it has permissions you do not hold.",
+                                     name=role["name"]))
+        status = await db.execute('INSERT INTO user_role ("user", role) SELECT $1, $2 WHERE NOT EXISTS'
+                                  ' (SELECT 1 FROM user_role WHERE "user" = $1 AND role = $2)', user_id, role_id)
+        if not status.endswith(" 1"):
+            return False
+        await sessions.user_changed([user_id])  # the new permissions and scope apply at once
+        await audit.record(actor, "grant_role", "user", user_id, summary=role["code"], after={"role": role_id})
+    return True
+
+
+async def revoke_role(actor: Actor, user_id: int, role_id: int) -> bool:
+    """Takes one role from one user (True when they held it); their sessions lose it at once."""
+    async with db.transaction():
+        status = await db.execute('DELETE FROM user_role WHERE "user" = $1 AND role = $2', user_id, role_id)
+        if not status.endswith(" 1"):
+            return False
+        code = await db.fetchval("SELECT code FROM role WHERE id = $1", role_id)
+        await sessions.user_changed([user_id])
+        await audit.record(actor, "revoke_role", "user", user_id, summary=code or "", before={"role": role_id})
+    return True
+
+
+async def role_holders(role_id: int) -> list[int]:
+    return [r["user"] for r in await db.fetch('SELECT "user" FROM user_role WHERE role = $1 ORDER BY "user"',
+                                              role_id)]

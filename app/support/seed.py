@@ -29,7 +29,8 @@ COLLEGE_ADMIN_PERMS = ["sup.admin", "sup.org.view", "sup.org.create", "sup.org.e
                        "sup.todo.view", "sup.audit.view", "sup.job.view", "sup.field.clear.name",
                        "rec.person.view", "rec.person.create", "rec.person.edit", "rec.contact.edit", "rec.export",
                        "rec.import", "rec.tag.edit", "rec.dedupe", "rec.batch_update", "rec.stats.view",
-                       "rec.secrecy.1", "idn.review", "idn.claim.view", "idn.stats.view", "idn.stats.export"]
+                       "rec.secrecy.1", "idn.review", "idn.claim.view", "idn.stats.view", "idn.stats.export",
+                       "classes.view", "classes.manage"]
 ROLES = [  # (code, name, scope, permissions or None for all)
     ("hq_admin", "校友总会管理员", "all", None),
     ("college_admin", "学院管理员", "subtree", COLLEGE_ADMIN_PERMS),
