@@ -69,15 +69,16 @@ async def post_counts(class_ids: list[int], since: datetime) -> dict[int, int]:
     """Published stories and posts per class since `since`."""
     from app.content import api as content
 
-    return {class_id: sum([await content.count_posts(owner(class_id), kind, since) for kind in POST_KINDS])
-            for class_id in class_ids}
+    found = await content.count_posts_by_owner(OWNER, class_ids, tuple(POST_KINDS), since)
+    return {class_id: found.get(class_id, 0) for class_id in class_ids}
 
 
 async def photo_counts(class_ids: list[int]) -> dict[int, int]:
     """Published album photos per class."""
     from app.content import api as content
 
-    return {class_id: await content.count_photos(owner(class_id)) for class_id in class_ids}
+    found = await content.count_photos_by_owner(OWNER, class_ids)
+    return {class_id: found.get(class_id, 0) for class_id in class_ids}
 
 
 # --- moderation settings (on or off per class and item kind) ---------------------------------------------

@@ -149,12 +149,18 @@ async def list_photos(album_id: int, viewer: Actor | None, req: PageRequest = FI
 async def count_photos(owner: Owner, since=None) -> int:
     """Published album photos of an owner (cohesion rules count them)."""
     owner = owners.as_owner(owner)
-    args: list = [owner[0], owner[1]]
-    where = "owner_kind = $1 AND owner_id = $2 AND parent_kind = 'album' AND status = 'published'"
+    return (await count_photos_by_owner(owner[0], [owner[1]], since)).get(owner[1], 0)
+
+
+async def count_photos_by_owner(owner_kind: str, owner_ids: list[int], since=None) -> dict[int, int]:
+    """count_photos for many owners of one kind in one query: {owner id: count} (owners without photos absent)."""
+    args: list = [owner_kind, list(owner_ids)]
+    where = "owner_kind = $1 AND owner_id = ANY($2::bigint[]) AND parent_kind = 'album' AND status = 'published'"
     if since is not None:
         args.append(since)
         where += f" AND created_at >= ${len(args)}"
-    return await db.fetchval(f"SELECT count(*) FROM cnt_photo WHERE {where}", *args)
+    rows = await db.fetch(f"SELECT owner_id, count(*) AS n FROM cnt_photo WHERE {where} GROUP BY owner_id", *args)
+    return {r["owner_id"]: r["n"] for r in rows}
 
 
 async def delete_photo(actor: Actor, photo_id: int) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from app.content.albums import (
     add_photo,
     count_photos,
+    count_photos_by_owner,
     create_album,
     delete_album,
     delete_photo,
@@ -68,7 +69,7 @@ from app.content.owners import (
     moderates_any,
     register_owner,
 )
-from app.content.posts import count_posts, create_post, delete_post, feature, get_post, list_posts
+from app.content.posts import count_posts, count_posts_by_owner, create_post, delete_post, feature, get_post, list_posts
 from app.content.sanitizer import plain_text, sanitize_rich_html
 from app.content.submissions import (
     accept_submission,
@@ -85,7 +86,8 @@ HQ = ("hq", 0)
 __all__ = [
     "FLAGS", "HQ", "ITEM_LABELS", "MODERATE_ALL", "Conflict", "ImageInfo", "Invalid", "NotAllowed", "NotFound",
     "Owner", "accept_submission", "add_comment", "add_photo", "approve", "can_comment", "can_moderate", "can_post",
-    "can_view", "check_image", "check_text", "comment_status", "count_comments", "count_photos", "count_posts",
+    "can_view", "check_image", "check_text", "comment_status", "count_comments", "count_photos",
+    "count_photos_by_owner", "count_posts", "count_posts_by_owner",
     "create_album", "create_article", "create_post", "decline_submission", "delete_album", "delete_article",
     "delete_comment", "delete_photo", "delete_post", "feature", "get_album", "get_article", "get_post",
     "import_docx", "list_albums", "list_articles", "list_comments", "list_photos", "list_posts", "list_submissions",

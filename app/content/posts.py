@@ -160,15 +160,22 @@ async def get_post(post_id: int, viewer: Actor | None) -> dict:
 async def count_posts(owner: Owner, kind: str | None = None, since=None) -> int:
     """Published posts of an owner (cohesion rules count them); kind and a start time narrow the count."""
     owner = owners.as_owner(owner)
-    args: list = [owner[0], owner[1]]
-    where = "owner_kind = $1 AND owner_id = $2 AND status = 'published' AND parent IS NULL"
-    if kind:
-        args.append(kind)
-        where += f" AND kind = ${len(args)}"
+    return (await count_posts_by_owner(owner[0], [owner[1]], (kind,) if kind else None, since)).get(owner[1], 0)
+
+
+async def count_posts_by_owner(owner_kind: str, owner_ids: list[int], kinds: tuple[str, ...] | None = None,
+                               since=None) -> dict[int, int]:
+    """count_posts for many owners of one kind in one query: {owner id: count} (owners without posts absent)."""
+    args: list = [owner_kind, list(owner_ids)]
+    where = "owner_kind = $1 AND owner_id = ANY($2::bigint[]) AND status = 'published' AND parent IS NULL"
+    if kinds:
+        args.append(list(kinds))
+        where += f" AND kind = ANY(${len(args)}::varchar[])"
     if since is not None:
         args.append(since)
         where += f" AND created_at >= ${len(args)}"
-    return await db.fetchval(f"SELECT count(*) FROM cnt_post WHERE {where}", *args)
+    rows = await db.fetch(f"SELECT owner_id, count(*) AS n FROM cnt_post WHERE {where} GROUP BY owner_id", *args)
+    return {r["owner_id"]: r["n"] for r in rows}
 
 
 async def _post_for_change(actor: Actor, post_id: int) -> tuple[dict, bool]:

@@ -125,6 +125,16 @@ async def render(request: Request, template: str, *, block: str | None = None, s
     return response
 
 
+async def h5_confirm_page(request: Request, title: str, message: str, action: str, cancel: str, *, field: str = "",
+                          field_label: str = "", required: bool = False, value: str = "", error: str = "",
+                          maxlength: int = 500, hidden: dict | None = None, status: int = 200) -> Response:
+    """confirm_page on a phone (layouts/h5.html), optionally asking for one text value (`field`: a reason, a
+    note) and carrying hidden inputs; every module's H5 confirm step renders this one template."""
+    return await render(request, "common/h5_confirm.html", title=title, message=message, action=action, cancel=cancel,
+                        field=field, field_label=field_label, required=required, value=value, error=error,
+                        maxlength=maxlength, hidden=hidden or {}, status=status, share_title=title)
+
+
 async def confirm_page(request: Request, title: str, message: str, action: str, cancel: str) -> Response:
     """The confirmation step before a destructive action: a page with a POST form (works without JS)."""
     return await render(request, "common/confirm.html", title=title, message=message, action=action, cancel=cancel)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.content import api as content
-from app.core import audit, db, sqlfilter, uploads
+from app.core import audit, db, sqlfilter, trees, uploads
 from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
@@ -92,12 +92,7 @@ async def tree(actor: Actor) -> list[dict]:
     args: list = []
     rows = await db.fetch(f"SELECT o.id, o.name, o.parent, o.status FROM orgs_org o WHERE {scope_sql(actor, args)}"
                           f" ORDER BY o.depth, o.sort, o.id", *args)
-    by_id = {r["id"]: {**r, "children": []} for r in rows}
-    roots = []
-    for node in by_id.values():
-        parent = by_id.get(node["parent"])
-        (parent["children"] if parent else roots).append(node)
-    return roots
+    return trees.nest(rows)
 
 
 async def choices(actor: Actor, exclude: int | None = None) -> list[tuple[str, str]]:

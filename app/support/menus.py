@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from app.core import audit, db, menus, sessions
+from app.core import audit, db, menus, sessions, trees
 from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
@@ -22,12 +22,7 @@ async def _all() -> list[dict]:
 
 
 def _nest(rows: list[dict]) -> list[dict]:
-    by_id = {r["id"]: {**r, "children": [], "custom": r["code"].startswith(CUSTOM_PREFIX)} for r in rows}
-    roots = []
-    for node in by_id.values():
-        parent = by_id.get(node["parent"])
-        (parent["children"] if parent else roots).append(node)
-    return roots
+    return trees.nest({**r, "custom": r["code"].startswith(CUSTOM_PREFIX)} for r in rows)
 
 
 async def tree() -> list[dict]:

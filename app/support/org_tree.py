@@ -1,7 +1,7 @@
 """Org tree (SUP-01): create, rename, move, disable; every node's materialised path gives data scope."""
 from __future__ import annotations
 
-from app.core import audit, db, sessions
+from app.core import audit, db, sessions, trees
 from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
@@ -19,12 +19,7 @@ async def tree(scope: Scope, include_disabled: bool = True) -> list[dict]:
     rows = await db.fetch(
         f"SELECT n.{COLUMNS.replace(', ', ', n.')}, (SELECT count(*) FROM app_user u WHERE u.org = n.id) AS users "
         f"FROM org_node n WHERE {where} ORDER BY n.depth, n.sort, n.id", *args)
-    by_id = {r["id"]: {**r, "children": []} for r in rows}
-    roots = []
-    for node in by_id.values():
-        parent = by_id.get(node["parent"])
-        (parent["children"] if parent else roots).append(node)
-    return roots
+    return trees.nest(rows)
 
 
 async def flat(scope: Scope) -> list[dict]:

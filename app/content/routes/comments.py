@@ -7,7 +7,6 @@ from litestar import Request, Response, post
 
 from app.content import comments
 from app.content.routes import http_errors
-from app.content.routes.h5 import h5_ctx
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import login_required
@@ -27,7 +26,7 @@ async def comment_add(request: Request) -> Response:
     except Invalid as exc:
         return await render(request, "content/h5/comment_form.html", status=422, error=exc.message, body=body,
                             target_kind=target_kind, target_id=target_id, next=back,
-                            share_title=_("Write a comment"), **h5_ctx(request))
+                            share_title=_("Write a comment"))
     if await comments.comment_status(comment_id) == "pending":
         return redirect(request, back + "#comments", _("Thank you. Your comment appears once a moderator approves it."))
     return redirect(request, back + "#comments", _("Comment posted."))

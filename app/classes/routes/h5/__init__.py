@@ -6,16 +6,13 @@ from litestar import Request, Response
 from litestar.exceptions import NotFoundException
 
 from app.classes import classes as class_spaces
+from app.core import web
 from app.core.i18n import gettext as _
 from app.core.permissions import PermissionDenied, login_required
-from app.core.web import actor, render
+from app.core.web import actor
 
 H5 = [login_required]
 
-
-def h5_ctx(request: Request) -> dict:
-    """What every H5 page passes to its layout: whether it is open inside WeChat (body class "wechat")."""
-    return {"in_wechat": "MicroMessenger" in request.headers.get("user-agent", "")}
 
 
 def share(klass: dict) -> dict:
@@ -44,6 +41,5 @@ async def h5_confirm(request: Request, title: str, message: str, action: str, ca
                      field_label: str = "", required: bool = False, value: str = "", error: str = "",
                      status: int = 200) -> Response:
     """A confirm step on the phone (POST form), optionally asking for a note or a reason."""
-    return await render(request, "classes/h5/confirm.html", title=title, message=message, action=action,
-                        cancel=cancel, field=field, field_label=field_label, required=required, value=value,
-                        error=error, status=status, share_title=title, **h5_ctx(request))
+    return await web.h5_confirm_page(request, title, message, action, cancel, field=field, field_label=field_label,
+                                     required=required, value=value, error=error, status=status)

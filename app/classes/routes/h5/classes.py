@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 
 from app.classes import applications, classes, roster, space
-from app.classes.routes.h5 import H5, class_or_404, h5_confirm, h5_ctx, share
+from app.classes.routes.h5 import H5, class_or_404, h5_confirm, share
 from app.core.forms import Conflict, Field, Form, Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
@@ -18,7 +18,7 @@ async def my_classes(request: Request) -> Response:
     page = await space.home(actor(request))
     return await render(request, "classes/h5/home.html", **page, request_statuses=roster.REQUEST_STATUSES,
                         request_kinds=roster.REQUEST_KINDS, app_statuses=applications.STATUSES,
-                        share_title=_("My classes"), **h5_ctx(request))
+                        share_title=_("My classes"))
 
 
 @get("/h5/classes/find", guards=H5)
@@ -27,8 +27,7 @@ async def find(request: Request) -> Response:
     college, year = int_param(params.get("college")), int_param(params.get("entry_year"), 1900, 2100)
     page = await classes.find(params.get("q") or "", college, year, page_param(params.get("page")))
     return await render(request, "classes/h5/find.html", page=page, colleges=await classes.college_choices(),
-                        q=params.get("q") or "", college=college, entry_year=year, share_title=_("Find my class"),
-                        **h5_ctx(request))
+                        q=params.get("q") or "", college=college, entry_year=year, share_title=_("Find my class"))
 
 
 def application_form(colleges: list, data: dict | None = None) -> Form:
@@ -44,7 +43,7 @@ def application_form(colleges: list, data: dict | None = None) -> Form:
 
 async def _apply_page(request: Request, form: Form, status: int = 200) -> Response:
     return await render(request, "classes/h5/apply.html", form=form, status=status,
-                        share_title=_("Apply for a class"), **h5_ctx(request))
+                        share_title=_("Apply for a class"))
 
 
 @get("/h5/classes/apply", guards=H5)
@@ -71,7 +70,7 @@ async def apply(request: Request) -> Response:
 async def class_home(request: Request, class_id: int) -> Response:
     await class_or_404(class_id)
     page = await space.overview(actor(request), class_id)
-    return await render(request, "classes/h5/class.html", **page, **share(page["klass"]), **h5_ctx(request))
+    return await render(request, "classes/h5/class.html", **page, **share(page["klass"]))
 
 
 @get("/h5/classes/{class_id:int}/join", guards=H5)

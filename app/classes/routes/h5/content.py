@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 
 from app.classes import space
-from app.classes.routes.h5 import H5, h5_ctx, share, space_or_403
+from app.classes.routes.h5 import H5, share, space_or_403
 from app.content import api as content
 from app.core.forms import Field, Form, Invalid
 from app.core.i18n import gettext as _
@@ -44,7 +44,7 @@ async def _list(request: Request, class_id: int, section: str) -> Response:
                                     req=PageRequest(page=page_param(request.query_params.get("page"))))
     return await render(request, "classes/h5/posts.html", klass=klass, page=page, section=section, kind=kind,
                         title=space.POST_KINDS[kind], can_post=await space.can_post(actor(request), class_id),
-                        **share(klass), **h5_ctx(request))
+                        **share(klass))
 
 
 async def _form(request: Request, class_id: int, section: str, form: Form | None = None,
@@ -53,8 +53,7 @@ async def _form(request: Request, class_id: int, section: str, form: Form | None
     kind = SECTIONS[section]
     return await render(request, "classes/h5/post_form.html", klass=klass, form=form or post_form(kind),
                         section=section, kind=kind, status=status, max_pictures=MAX_PICTURES,
-                        title=_("Write a story") if kind == "story" else _("Write a post"), share_title=klass["name"],
-                        **h5_ctx(request))
+                        title=_("Write a story") if kind == "story" else _("Write a post"), share_title=klass["name"])
 
 
 async def _create(request: Request, class_id: int, section: str) -> Response:
@@ -120,8 +119,7 @@ async def _albums_page(request: Request, class_id: int, form: Form | None = None
     klass = await space_or_403(request, class_id)
     albums = await content.list_albums(space.owner(class_id), actor(request))
     return await render(request, "classes/h5/albums.html", klass=klass, albums=albums, form=form or album_form(),
-                        can_post=await space.can_post(actor(request), class_id), status=status, **share(klass),
-                        **h5_ctx(request))
+                        can_post=await space.can_post(actor(request), class_id), status=status, **share(klass))
 
 
 @get("/h5/classes/{class_id:int}/albums", guards=H5)
@@ -162,8 +160,7 @@ async def _album_page(request: Request, class_id: int, album_id: int, error: str
     photos = await content.list_photos(album_id, actor(request),
                                        PageRequest(page=page_param(request.query_params.get("page")), per_page=50))
     return await render(request, "classes/h5/album.html", klass=klass, album=album, photos=photos, error=error,
-                        status=status, share_title=album["title"], share_description=klass["name"],
-                        **h5_ctx(request))
+                        status=status, share_title=album["title"], share_description=klass["name"])
 
 
 @get("/h5/classes/{class_id:int}/albums/{album_id:int}", guards=H5)

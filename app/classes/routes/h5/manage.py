@@ -7,7 +7,7 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 
 from app.classes import classes, roster, space
-from app.classes.routes.h5 import H5, class_or_404, h5_confirm, h5_ctx
+from app.classes.routes.h5 import H5, class_or_404, h5_confirm
 from app.content import api as content
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
@@ -19,7 +19,7 @@ async def manage(request: Request, class_id: int) -> Response:
     await class_or_404(class_id)
     page = await space.manage_page(actor(request), class_id)
     return await render(request, "classes/h5/manage.html", **page, kinds=roster.REQUEST_KINDS,
-                        setting_kinds=space.MODERATED_KINDS, share_title=page["klass"]["name"], **h5_ctx(request))
+                        setting_kinds=space.MODERATED_KINDS, share_title=page["klass"]["name"])
 
 
 async def _request(request_id: int) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import Request, Response, get
 
 from app.classes import classes, cohesion
-from app.classes.routes.h5 import class_or_404, h5_ctx, share
+from app.classes.routes.h5 import class_or_404, share
 from app.core.i18n import gettext as _
 from app.core.web import int_param, render
 
@@ -21,14 +21,14 @@ async def ranking(request: Request) -> Response:
     top = top if top in TOP_CHOICES else 20
     return await render(request, "classes/h5/ranking.html", rows=await cohesion.ranking(college, top),
                         colleges=await classes.college_choices(), college=college, top=top, tops=TOP_CHOICES,
-                        share_title=_("Class cohesion ranking"), **h5_ctx(request))
+                        share_title=_("Class cohesion ranking"))
 
 
 @get("/h5/classes/{class_id:int}/cohesion")
 async def breakdown(request: Request, class_id: int) -> Response:
     klass = await class_or_404(class_id)
     return await render(request, "classes/h5/cohesion.html", klass=klass, b=await cohesion.breakdown(class_id),
-                        **share(klass), **h5_ctx(request))
+                        **share(klass))
 
 
 ROUTES = [ranking, breakdown]

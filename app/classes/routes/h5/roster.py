@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 
 from app.classes import profiles, roster
-from app.classes.routes.h5 import H5, h5_ctx, share, space_or_403
+from app.classes.routes.h5 import H5, share, space_or_403
 from app.core import dictionary
 from app.core.forms import Field, Form, Invalid
 from app.core.i18n import gettext as _
@@ -18,7 +18,7 @@ async def address_book(request: Request, class_id: int) -> Response:
     klass = await space_or_403(request, class_id)
     book = await roster.address_book(actor(request), klass)
     return await render(request, "classes/h5/roster.html", klass=klass, **book, parts=profiles.PARTS,
-                        **share(klass), **h5_ctx(request))
+                        **share(klass))
 
 
 async def profile_form(data: dict) -> Form:
@@ -37,7 +37,7 @@ async def _profile_page(request: Request, form: Form, status_code: int = 200) ->
     state = await profiles.status(actor(request).id)
     return await render(request, "classes/h5/profile.html", form=form, state=state, parts=profiles.PARTS,
                         next=safe_next(request.query_params.get("next"), "/h5/classes"), status=status_code,
-                        share_title=_("Complete my profile"), **h5_ctx(request))
+                        share_title=_("Complete my profile"))
 
 
 @get("/h5/classes/profile", guards=H5)

@@ -8,7 +8,6 @@ from litestar.exceptions import NotFoundException
 from app.content import articles, comments
 from app.content.hq import HQ
 from app.content.routes import http_errors
-from app.content.routes.h5 import h5_ctx
 from app.core import settings_store
 from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
@@ -26,7 +25,7 @@ async def news_list(request: Request) -> Response:
     site = await settings_store.get("site.name")
     return await render(request, "content/h5/news_list.html", page=page, headlines=headlines, flag=flag or "",
                         q=params.get("q") or "", share_title=_("News"),
-                        share_description=_("News from %(site)s", site=site), **h5_ctx(request))
+                        share_description=_("News from %(site)s", site=site))
 
 
 @get("/h5/news/{article_id:int}")
@@ -40,7 +39,7 @@ async def news_detail(request: Request, article_id: int) -> Response:
     thread = await comments.list_comments("article", article_id, who)
     return await render(request, "content/h5/news_detail.html", article=article, comments=thread,
                         share_title=article["title"], share_description=article["summary"],
-                        **({"share_image": article["cover_url"]} if article["cover_url"] else {}), **h5_ctx(request))
+                        **({"share_image": article["cover_url"]} if article["cover_url"] else {}))
 
 
 ROUTES = [news_list, news_detail]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Request, Response, get, post
 
+from app.core import web
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.permissions import login_required
@@ -143,9 +144,9 @@ async def claim_evidence_file(request: Request, index: int) -> Response:
 
 @get(f"{STATUS}/claim/withdraw", guards=GUARD)
 async def withdraw_confirm(request: Request) -> Response:
-    return await render(request, "identity/h5/claim_confirm.html", title=_("Withdraw the claim"),
-                        message=_("Withdraw your identity claim? You can start a new one afterwards."),
-                        action=f"{STATUS}/claim/withdraw", cancel=STATUS, **_ctx(request, _("Withdraw the claim")))
+    return await web.h5_confirm_page(request, _("Withdraw the claim"),
+                                     _("Withdraw your identity claim? You can start a new one afterwards."),
+                                     f"{STATUS}/claim/withdraw", STATUS)
 
 
 @post(f"{STATUS}/claim/withdraw", guards=GUARD)

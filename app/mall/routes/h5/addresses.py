@@ -10,7 +10,7 @@ from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.web import actor, form_data, redirect, render, safe_next
 from app.mall import addresses, regions
-from app.mall.routes.h5 import H5, h5_confirm, h5_ctx
+from app.mall.routes.h5 import H5, h5_confirm
 
 
 async def _form_page(request: Request, form, address_id: int | None, status: int = 200) -> Response:
@@ -18,7 +18,7 @@ async def _form_page(request: Request, form, address_id: int | None, status: int
     return await render(request, "mall/h5/address_form.html", form=form, address_id=address_id,
                         provinces=await regions.provinces(), cities=await regions.children(province),
                         province=province, next=safe_next(request.query_params.get("next"), "/h5/mall/addresses"),
-                        status=status, share_title=_("Address"), **h5_ctx(request))
+                        status=status, share_title=_("Address"))
 
 
 async def _own(request: Request, address_id: int) -> dict:
@@ -31,7 +31,7 @@ async def _own(request: Request, address_id: int) -> dict:
 @get("/h5/mall/addresses", guards=H5)
 async def address_list(request: Request) -> Response:
     return await render(request, "mall/h5/addresses.html", rows=await addresses.list_for(actor(request).id),
-                        share_title=_("Addresses"), **h5_ctx(request))
+                        share_title=_("Addresses"))
 
 
 @get("/h5/mall/addresses/new", guards=H5)

@@ -12,7 +12,7 @@ from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.web import actor, form_data, int_param, redirect, render
 from app.mall import checkout, shop
-from app.mall.routes.h5 import H5, h5_ctx
+from app.mall.routes.h5 import H5
 
 
 async def _lines(user_id: int, params) -> list[checkout.Line]:
@@ -34,7 +34,7 @@ async def _page(request: Request, params, errors: dict | None = None, status: in
                         source={"from": params.get("from") or "", "sku": params.get("sku") or "",
                                 "qty": params.get("qty") or ""},
                         request_key=params.get("request_key") or uuid.uuid4().hex, remark=params.get("remark") or "",
-                        back=back, share_title=_("Check out"), **h5_ctx(request))
+                        back=back, share_title=_("Check out"))
 
 
 @get("/h5/mall/checkout", guards=H5)

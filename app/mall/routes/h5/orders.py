@@ -10,7 +10,7 @@ from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.web import actor, form_data, int_param, page_param, redirect, render
 from app.mall import orders, products
-from app.mall.routes.h5 import H5, h5_confirm, h5_ctx
+from app.mall.routes.h5 import H5, h5_confirm
 
 
 async def _own(request: Request, order_id: int) -> dict:
@@ -25,7 +25,7 @@ async def order_list(request: Request) -> Response:
     status = request.query_params.get("status") or ""
     page = await orders.list_for_user(actor(request).id, status, page_param(request.query_params.get("page")))
     return await render(request, "mall/h5/orders.html", page=page, tab=status, statuses=orders.STATUSES,
-                        share_title=_("My orders"), **h5_ctx(request))
+                        share_title=_("My orders"))
 
 
 @get("/h5/mall/orders/{order_id:int}", guards=H5)
@@ -33,7 +33,7 @@ async def order_detail(request: Request, order_id: int) -> Response:
     order = await _own(request, order_id)
     verify_url = str(request.base_url).rstrip("/") + f"/admin/mall/pickup-verify?code={order['pickup_code']}"
     return await render(request, "mall/h5/order.html", o=order, statuses=orders.STATUSES, delivery=orders.DELIVERY,
-                        verify_url=verify_url, share_title=_("Order %(no)s", no=order["no"]), **h5_ctx(request))
+                        verify_url=verify_url, share_title=_("Order %(no)s", no=order["no"]))
 
 
 @get("/h5/mall/orders/{order_id:int}/cancel", guards=H5)
@@ -86,7 +86,7 @@ async def _review_page(request: Request, order: dict, item_id: int, values: dict
     if item is None:
         raise NotFoundException()
     return await render(request, "mall/h5/review.html", o=order, item=item, values=values, errors=errors,
-                        status=status, share_title=_("Review"), **h5_ctx(request))
+                        status=status, share_title=_("Review"))
 
 
 @get("/h5/mall/orders/{order_id:int}/items/{item_id:int}/review", guards=H5)

@@ -12,7 +12,7 @@ from app.core.i18n import gettext as _
 from app.core.permissions import PermissionDenied
 from app.core.web import actor, form_data, redirect, render
 from app.mall import orders
-from app.mall.routes.h5 import H5, h5_ctx
+from app.mall.routes.h5 import H5
 
 
 @get("/pay/local/{order_id:int}", guards=H5)
@@ -25,7 +25,7 @@ async def pay_page(request: Request, order_id: int) -> Response:
         return redirect(request, f"/h5/mall/orders/{order_id}")
     return await render(request, "mall/h5/pay.html", o=order,
                         token=provider().callback_token(order_id, order["cash_total"]),
-                        share_title=_("Pay"), **h5_ctx(request))
+                        share_title=_("Pay"))
 
 
 @post("/pay/local/callback", guards=H5)

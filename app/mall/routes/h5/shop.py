@@ -12,7 +12,7 @@ from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.web import actor, form_data, int_param, page_param, redirect, render
 from app.mall import reviews, shop
-from app.mall.routes.h5 import H5, h5_ctx
+from app.mall.routes.h5 import H5
 
 
 @get("/h5/mall", guards=H5)
@@ -23,7 +23,7 @@ async def mall_home(request: Request) -> Response:
     return await render(request, "mall/h5/home.html", page=page, q=q, category=category,
                         categories=await shop.categories(), cart_count=await shop.cart_count(actor(request).id),
                         block="results", share_title=_("Points mall"),
-                        share_description=_("Redeem your alumni points for school gifts."), **h5_ctx(request))
+                        share_description=_("Redeem your alumni points for school gifts."))
 
 
 async def _product_page(request: Request, product_id: int, errors: dict | None = None, values: dict | None = None,
@@ -37,7 +37,7 @@ async def _product_page(request: Request, product_id: int, errors: dict | None =
                                           "qty": "1"},
                         reviews=await _reviews(product_id), status=status, share_title=product["name"],
                         share_description=product["subtitle"] or product["name"],
-                        share_image=product["cover"] or None, **h5_ctx(request))
+                        share_image=product["cover"] or None)
 
 
 async def _reviews(product_id: int) -> dict:
@@ -73,7 +73,7 @@ async def cart_page(request: Request) -> Response:
     return await render(request, "mall/h5/cart.html", rows=rows, total=sum(r["price_points"] * r["qty"] for r in rows
                                                                             if r["available"]),
                         cash=sum(r["price_cash"] * r["qty"] for r in rows if r["available"]),
-                        share_title=_("Cart"), **h5_ctx(request))
+                        share_title=_("Cart"))
 
 
 @post("/h5/mall/cart/{sku_id:int}", guards=H5)

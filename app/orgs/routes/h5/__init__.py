@@ -5,15 +5,12 @@ from __future__ import annotations
 from litestar import Request, Response
 
 from app.config import get_settings
+from app.core import web
+from app.core.i18n import gettext as _
 from app.core.permissions import login_required
-from app.core.web import render
 
 H5 = [login_required]
 
-
-def h5_ctx(request: Request) -> dict:
-    """What every H5 page passes to its layout: whether it is open inside WeChat (body class "wechat")."""
-    return {"in_wechat": "MicroMessenger" in request.headers.get("user-agent", "")}
 
 
 def absolute(path: str) -> str:
@@ -25,6 +22,6 @@ async def h5_confirm(request: Request, title: str, message: str, action: str, ca
                      reason: bool = False, reason_value: str = "", error: str = "", status: int = 200,
                      fields: dict | None = None) -> Response:
     """A confirm step on the phone (works without JS), optionally asking for a reason; `fields` are hidden inputs."""
-    return await render(request, "orgs/h5/confirm.html", title=title, message=message, action=action, cancel=cancel,
-                        reason=reason, reason_value=reason_value, error=error, status=status, hidden=fields or {},
-                        share_title=title, **h5_ctx(request))
+    return await web.h5_confirm_page(request, title, message, action, cancel, field="reason" if reason else "",
+                                     field_label=_("Reason"), required=True, value=reason_value, error=error,
+                                     hidden=fields, status=status)

@@ -12,7 +12,7 @@ from app.core.i18n import gettext as _
 from app.core.web import actor, form_data, redirect, render
 from app.orgs import members, orgs, phone_admin
 from app.orgs.routes import content_errors
-from app.orgs.routes.h5 import H5, h5_confirm, h5_ctx
+from app.orgs.routes.h5 import H5, h5_confirm
 
 BASE = "/h5/orgs/admin"
 
@@ -28,13 +28,13 @@ async def _overview(request: Request, org_id: int) -> dict:
 @get(BASE, guards=H5)
 async def admin_orgs(request: Request) -> Response:
     return await render(request, "orgs/h5/admin_orgs.html", orgs_list=await phone_admin.my_orgs(actor(request)),
-                        share_title=_("Manage associations"), **h5_ctx(request))
+                        share_title=_("Manage associations"))
 
 
 @get(f"{BASE}/{{org_id:int}}", guards=H5)
 async def admin_home(request: Request, org_id: int) -> Response:
     data = await _overview(request, org_id)
-    return await render(request, "orgs/h5/admin.html", **data, share_title=data["org"]["name"], **h5_ctx(request))
+    return await render(request, "orgs/h5/admin.html", **data, share_title=data["org"]["name"])
 
 
 async def _join_request(request: Request, org_id: int, request_id: int) -> dict:
@@ -134,7 +134,7 @@ async def _reply_page(request: Request, org_id: int, post_id: int, error: str = 
     if message["owner"] != ("org", org_id):
         raise NotFoundException()
     return await render(request, "orgs/h5/reply.html", org=data["org"], message=message, error=error, body=body,
-                        status=status, share_title=_("Reply"), **h5_ctx(request))
+                        status=status, share_title=_("Reply"))
 
 
 @get(f"{BASE}/{{org_id:int}}/guestbook/{{post_id:int}}/reply", guards=H5)

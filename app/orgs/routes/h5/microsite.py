@@ -15,7 +15,7 @@ from app.core.permissions import NotAuthenticated
 from app.core.web import actor, form_data, redirect, render
 from app.orgs import members, microsite, orgs
 from app.orgs.routes import content_errors
-from app.orgs.routes.h5 import H5, absolute, h5_confirm, h5_ctx
+from app.orgs.routes.h5 import H5, absolute, h5_confirm
 
 BASE = "/o/{slug:str}"
 ENTRY_FIELDS = [Field("phone", L("Phone"), "phone", max_length=32), Field("email", L("Email"), "email", max_length=254),
@@ -30,7 +30,7 @@ def share(org: dict, title: str | None = None) -> dict:
 
 
 def _ctx(request: Request, org: dict, title: str | None = None) -> dict:
-    return {**share(org, title), **h5_ctx(request), "org": org, "kinds": orgs.KINDS, "rules": orgs.JOIN_RULES}
+    return {**share(org, title), "org": org, "kinds": orgs.KINDS, "rules": orgs.JOIN_RULES}
 
 
 async def _org(slug: str) -> dict:

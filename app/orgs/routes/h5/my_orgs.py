@@ -10,7 +10,7 @@ from app.core.i18n import lazy as L
 from app.core.pagination import PageRequest
 from app.core.web import actor, form_data, redirect, render
 from app.orgs import applications, members, orgs
-from app.orgs.routes.h5 import H5, h5_ctx
+from app.orgs.routes.h5 import H5
 
 BASE = "/h5/orgs"
 
@@ -37,13 +37,13 @@ async def my_orgs(request: Request) -> Response:
                         kind=kind, kinds=orgs.KINDS, rules=orgs.JOIN_RULES, requests=await members.my_requests(who.id),
                         applications=await applications.mine(who.id), request_statuses=members.REQUEST_STATUSES,
                         application_statuses=applications.STATUSES, roles=members.ROLES,
-                        share_title=_("Alumni associations"), **h5_ctx(request))
+                        share_title=_("Alumni associations"))
 
 
 async def _apply_form(request: Request, data: dict, errors: dict | None = None, status: int = 200) -> Response:
     form = Form(apply_fields(await orgs.public_choices()), data=data, errors=errors or {})
     return await render(request, "orgs/h5/apply.html", form=form, status=status,
-                        share_title=_("Found an association"), **h5_ctx(request))
+                        share_title=_("Found an association"))
 
 
 @get(f"{BASE}/apply", guards=H5)

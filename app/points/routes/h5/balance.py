@@ -15,7 +15,7 @@ from app.points import ledger
 async def h5_points(request: Request) -> Response:
     mine = await ledger.my_points(actor(request), PageRequest.from_query(request.query_params))
     return await render(request, "points/h5/balance.html", **mine, kind_labels=ledger.KIND_LABELS,
-                        share_title=_("My points"), in_wechat="MicroMessenger" in request.headers.get("user-agent", ""),
+                        share_title=_("My points"),
                         block="history")
 
 

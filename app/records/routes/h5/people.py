@@ -21,10 +21,6 @@ CONTACT_METHODS = [("phone", L("Phone call")), ("visit", L("Visit")), ("wechat",
 PAGE_TITLES = {"basic": L("Edit basic information"), "work": L("Edit work information")}
 
 
-def _ctx(request: Request) -> dict:
-    return {"in_wechat": "MicroMessenger" in request.headers.get("user-agent", "")}
-
-
 async def _raw(request: Request, person_id: int) -> dict:
     try:
         return await api.get_raw(actor(request), person_id)
@@ -45,7 +41,7 @@ async def h5_search(request: Request) -> Response:
     page = await api.list_people(actor(request), filters, PageRequest.from_query(request.query_params))
     return await render(request, "records/h5/search.html", page=page, filters=filters, searched=searched,
                         colleges=await phone_forms.college_choices(), kinds=list(fields.PERSON_KINDS.items()),
-                        block="results", share_title=_("Alumni search"), **_ctx(request))
+                        block="results", share_title=_("Alumni search"))
 
 
 @get("/h5/records/{person_id:int}", guards=VIEW)
@@ -63,14 +59,14 @@ async def h5_detail(request: Request, person_id: int) -> Response:
     return await render(request, "records/h5/detail.html", person=person, files=files,
                         shown=await phone_forms.display(person, specs), degrees=await phone_forms.degree_names(),
                         classmates=await api.classmates(who, person_id, 30), form=contact_form(),
-                        sections=fields.SECTIONS, share_title=person["name"], **_ctx(request))
+                        sections=fields.SECTIONS, share_title=person["name"])
 
 
 async def _edit_page(request: Request, person: dict, page: str, form, locked, status: int = 200) -> Response:
     person = visibility.mask_row(actor(request), dict(person))
     return await render(request, "records/h5/edit.html", person=person, form=form, locked=locked, page=page,
                         title=str(PAGE_TITLES[page]), action=f"/h5/records/{person['id']}/edit/{page}",
-                        status=status, share_title=str(PAGE_TITLES[page]), **_ctx(request))
+                        status=status, share_title=str(PAGE_TITLES[page]))
 
 
 @get("/h5/records/{person_id:int}/edit/{page:str}", guards=EDIT)
@@ -105,7 +101,7 @@ async def _education_page(request: Request, person: dict, education: dict | None
     person = visibility.mask_row(actor(request), dict(person))
     return await render(request, "records/h5/edit.html", person=person, form=form, locked=set(), page="education",
                         title=_("Edit education record") if education else _("Add education record"),
-                        action=action, status=status, share_title=_("Education"), **_ctx(request))
+                        action=action, status=status, share_title=_("Education"))
 
 
 @get("/h5/records/{person_id:int}/education/{education_id:int}", guards=EDIT)
@@ -163,7 +159,7 @@ async def h5_contact_add(request: Request, person_id: int) -> Response:
             return redirect(request, f"/h5/records/{person_id}", _("Contact log entry added."))
     person = visibility.mask_row(actor(request), dict(await _raw(request, person_id)))
     return await render(request, "records/h5/contact.html", person=person, form=form, status=422,
-                        share_title=_("Add contact log entry"), **_ctx(request))
+                        share_title=_("Add contact log entry"))
 
 
 ROUTES = [h5_search, h5_detail, h5_edit, h5_save, h5_education, h5_education_save, h5_education_new,
