@@ -19,11 +19,12 @@ sys.path.insert(0, str(BENCH))
 import web_baseline as wb  # noqa: E402 - the shared bench helpers
 
 wb.DB_NAME = "tc_bench_org"
-# (key, label, server, path, with the admin session) — admin is a superuser, so a member's view of the site.
+# (key, label, server, path, session) — bj_admin is an active member (and the appointed admin) of 北京校友会
 wb.TARGETS = [
     ("bare", "bare Litestar handler  GET /", "bare", "/", False),
     ("microsite", "product  GET /o/bj (anonymous)", "product", "/o/bj", False),
-    ("microsite_member", "product  GET /o/bj (member view)", "product", "/o/bj", True),
+    ("microsite_member", "product  GET /o/bj (member bj_admin)", "product", "/o/bj", "bj_admin"),
+    ("directory", "product  GET /o/bj/members (member bj_admin)", "product", "/o/bj/members", "bj_admin"),
     ("hq_news", "product  GET /h5/news", "product", "/h5/news", False),
 ]
 

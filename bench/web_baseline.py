@@ -43,9 +43,10 @@ RESULTS = BENCH / "results"
 LUA = BENCH / "wrk_report.lua"
 DB_NAME = "tc_bench"
 ADMIN_USER, ADMIN_PASSWORD = "admin", os.environ.get("DEMO_ADMIN_PASSWORD", "Tongchuang2026")
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo2026pass")  # every seeded demo user's (app/support/seed.py)
 HOST = "127.0.0.1"
 
-# (key, label, server, path, needs the admin session)
+# (key, label, server, path, session: False = none, True = admin, "name" = that demo user)
 TARGETS = [
     ("bare", "bare Litestar handler  GET /", "bare", "/", False),
     ("login", "product  GET /login", "product", "/login", False),
@@ -218,8 +219,8 @@ def bare_server(workers: int, port: int) -> Server:
                            "--workers", str(workers)], dict(os.environ), port, "/")
 
 
-def login(base: str) -> str:
-    """Log in like a browser; returns the Cookie header value for the admin session."""
+def login(base: str, username: str = ADMIN_USER, password: str = ADMIN_PASSWORD) -> str:
+    """Log in like a browser; returns the Cookie header value for that user's session (admin by default)."""
     import httpx
 
     with httpx.Client(base_url=base, timeout=30) as client:
@@ -227,12 +228,21 @@ def login(base: str) -> str:
         match = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
         if page.status_code != 200 or not match:
             raise BenchError(f"GET /login: {page.status_code}, no CSRF field")
-        response = client.post("/login", data={"username": ADMIN_USER, "password": ADMIN_PASSWORD,
+        response = client.post("/login", data={"username": username, "password": password,
                                                "_csrf_token": match.group(1), "next": "/admin"})
         token = response.cookies.get("tc_session")
         if response.status_code != 303 or not token:
             raise BenchError(f"POST /login: {response.status_code}, no session cookie (wrong password?)")
     return f"tc_session={token}"
+
+
+def session_cookies(base: str) -> dict:
+    """The Cookie header for each session the targets name (True: admin, a string: that demo user)."""
+    cookies: dict = {}
+    for *_rest, who in TARGETS:
+        if who and who not in cookies:
+            cookies[who] = login(base) if who is True else login(base, who, DEMO_PASSWORD)
+    return cookies
 
 
 def check_page(base: str, path: str, cookie: str | None) -> int:
@@ -354,8 +364,8 @@ def pg_log_path() -> Path | None:
 _STMT = re.compile(r"duration: ([\d.]+) ms\s+(?:(parse|bind|execute) [^:]*|statement): (.*)", re.S)
 
 
-def trace_sql(pg_url: str, db_url: str, workers: int, cookie_targets: list[tuple[str, str, bool]],
-              cookie: str) -> dict:
+def trace_sql(pg_url: str, db_url: str, workers: int, cookie_targets: list[tuple[str, str, object]],
+              cookies: dict) -> dict:
     """Statements one request of each product page runs (steady state: the in-process caches are warm)."""
     import httpx
 
@@ -369,8 +379,8 @@ def trace_sql(pg_url: str, db_url: str, workers: int, cookie_targets: list[tuple
     try:
         server.start()
         server.wait_ready()
-        for key, req_path, needs_cookie in cookie_targets:
-            headers = {"Cookie": cookie} if needs_cookie else {}
+        for key, req_path, who in cookie_targets:
+            headers = {"Cookie": cookies[who]} if who else {}
             for _ in range(3):  # warm the caches (settings 5 s, menu 10 s) and asyncpg's statement cache
                 httpx.get(server.base + req_path, headers=headers, timeout=30)
             time.sleep(0.3)
@@ -507,12 +517,12 @@ def main(argv=None) -> int:
             server.start()
         for server in servers:
             server.wait_ready()
-        cookie = login(product.base)
+        cookies = session_cookies(product.base)
         by_name = {"product": product, "bare": bare}
         results = []
-        for key, label, server_name, path, needs_cookie in TARGETS:
+        for key, label, server_name, path, who in TARGETS:
             base = by_name[server_name].base
-            target_cookie = cookie if needs_cookie else None
+            target_cookie = cookies[who] if who else None
             size = check_page(base, path, target_cookie)
             log(f"{label.strip()}: warm-up {args.warmup}s, then {args.duration}s")
             if args.warmup > 0:
@@ -553,7 +563,7 @@ def main(argv=None) -> int:
         if args.trace_sql:
             try:
                 traces = trace_sql(pg_url, db_url, args.workers,
-                                   [(k, p, c) for k, _, s, p, c in TARGETS if s == "product"], cookie)
+                                   [(k, p, c) for k, _, s, p, c in TARGETS if s == "product"], cookies)
             except Exception as exc:
                 log(f"SQL trace failed: {exc}")
             print_traces(traces)

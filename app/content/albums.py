@@ -64,7 +64,11 @@ async def add_photo(actor: Actor, album_id: int, filename: str, data: bytes, cap
         raise Invalid("caption", _("At most %(n)s characters.", n=CAPTION_MAX))
     words = await compliance.screen(caption, "caption") if caption else []
     await compliance.throttle(actor, "photo", "photo")
-    stored = images.store(filename, data, field="photo")
+    try:
+        stored = images.store(filename, data, field="photo")
+    except Invalid as refusal:
+        await compliance.record_refused_upload(actor, f"cnt_album:{album_id}", filename, refusal)
+        raise
     async with db.transaction():
         status = await moderation.initial_status(actor, owner, "photo", words)
         photo_id = await db.fetchval(

@@ -2,9 +2,9 @@
 draft → published (or pending, when the owner moderates articles or sensitive words were found)."""
 from __future__ import annotations
 
-from app.content import compliance, images, moderation, owners
+from app.content import compliance, images, moderation, owners, remote_images
 from app.content.owners import FIRST_PAGE, NotFound, Owner
-from app.content.sanitizer import plain_text, sanitize_rich_html
+from app.content.sanitizer import neutralised, plain_text, sanitize_rich_html
 from app.core import audit, db, uploads
 from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid
@@ -60,10 +60,10 @@ def _clean(title: str | None, summary: str | None, body_html: str | None) -> dic
     return out
 
 
-def _check_files(cover: tuple[str, bytes] | None, attachments) -> None:
-    """Refuse a bad cover or attachment before anything is stored."""
+async def _check_files(actor: Actor, where: str, cover: tuple[str, bytes] | None, attachments) -> None:
+    """Refuse a bad cover or attachment before anything is stored (a refused cover is audited)."""
     if cover:
-        compliance.check_image(cover[0], cover[1], field="cover")
+        await compliance.audited_check_image(actor, where, cover[0], cover[1], field="cover")
     if len(attachments) > MAX_ATTACHMENTS:
         raise Invalid("attachments", _("At most %(n)s attachments.", n=MAX_ATTACHMENTS))
 
@@ -102,7 +102,7 @@ async def create_article(actor: Actor, owner: Owner, *, title: str, body_html: s
         raise Invalid("status", _("Choose from the list."))
     fields = _clean(title, summary, body_html)
     attachments = list(attachments or ())
-    _check_files(cover, attachments)
+    await _check_files(actor, f"{owner[0]}:{owner[1]}", cover, attachments)
     await _check_attachment_types(attachments)
     words = await compliance.screen(_screen_text(fields), "body_html") if status == "published" else []
     if not fields["summary"]:
@@ -118,9 +118,11 @@ async def create_article(actor: Actor, owner: Owner, *, title: str, body_html: s
             " RETURNING id", owner[0], owner[1], fields["title"], fields["summary"], fields["body_html"],
             fields["body_text"], status, words, actor.id)
         await _store_files(actor, article_id, owner, cover, attachments)
+        await remote_images.enqueue_for(article_id, fields["body_html"])
         await audit.record(actor, "create", "cnt_article", article_id, after={
             "owner": f"{owner[0]}:{owner[1]}", "title": fields["title"], "status": status, "flagged_words": words,
-            "attachments": [name for name, _data in attachments]}, summary=fields["title"])
+            "attachments": [name for name, _data in attachments],
+            **({"neutralised": found} if (found := neutralised(body_html)) else {})}, summary=fields["title"])
     return article_id
 
 
@@ -151,7 +153,7 @@ async def update_article(actor: Actor, article_id: int, *, title: str | None = N
     unmoderated (or now holding sensitive words) goes back to the queue; a rejected one becomes a draft."""
     attachments = list(attachments or ())
     fields = _clean(title, summary, body_html)
-    _check_files(cover, attachments)
+    await _check_files(actor, f"cnt_article:{article_id}", cover, attachments)
     await _check_attachment_types(attachments)
     removed_photos: list[dict] = []
     async with db.transaction():
@@ -180,10 +182,13 @@ async def update_article(actor: Actor, article_id: int, *, title: str | None = N
             removed_photos = await db.fetch("DELETE FROM cnt_photo WHERE parent_kind = 'article' AND parent_id = $1"
                                             " RETURNING display_key, thumb_key", article_id)
         await _store_files(actor, article_id, owner, cover, attachments)
+        if "body_html" in fields:
+            await remote_images.enqueue_for(article_id, fields["body_html"])
         changed = audit.changed({k: before[k] for k in fields}, fields)
         await audit.record(actor, "update", "cnt_article", article_id,
                            before={k: before[k] for k in changed if k != "body_text"} | {"status": before["status"]},
-                           after={k: fields[k] for k in changed if k != "body_text"} | {"status": status},
+                           after={k: fields[k] for k in changed if k != "body_text"} | {"status": status}
+                           | ({"neutralised": found} if (found := neutralised(body_html or "")) else {}),
                            summary=merged["title"])
     await _remove_photo_files(removed_photos)
     return status
@@ -236,8 +241,8 @@ async def set_flags(actor: Actor, article_id: int, *, headline: bool | None = No
 async def delete_article(actor: Actor, article_id: int) -> None:
     async with db.transaction():
         row = await _editable(actor, article_id)
-        photos = await db.fetch("DELETE FROM cnt_photo WHERE parent_kind = 'article' AND parent_id = $1"
-                                " RETURNING display_key, thumb_key", article_id)
+        photos = await db.fetch("DELETE FROM cnt_photo WHERE parent_kind IN ('article', 'article_body')"
+                                " AND parent_id = $1 RETURNING display_key, thumb_key", article_id)
         await db.execute("DELETE FROM cnt_comment WHERE target_kind = 'article' AND target_id = $1", article_id)
         await db.execute("DELETE FROM cnt_article WHERE id = $1", article_id)
         await audit.record(actor, "delete", "cnt_article", article_id, before={

@@ -120,6 +120,21 @@ def size_text(n: int) -> str:
     return f"{n / 1048576:.3g} MB" if n >= 1048576 else f"{n / 1024:.3g} KB"
 
 
+async def record_refused_upload(actor: Actor, where: str, filename: str, refusal: Invalid) -> None:
+    """Audit an upload refused as not a real image or too large (an SVG or a huge file posing as a photo)."""
+    summary = f"{(filename or '')[-80:]}: {refusal.message}"[:200]
+    await audit.record(actor, "refused", "cnt_upload", where, summary=summary)
+
+
+async def audited_check_image(actor: Actor, where: str, filename: str, data: bytes, field: str = "image") -> None:
+    """check_image, auditing a refusal (call it outside a transaction that the refusal rolls back)."""
+    try:
+        check_image(filename, data, field=field)
+    except Invalid as refusal:
+        await record_refused_upload(actor, where, filename, refusal)
+        raise
+
+
 def check_image(filename: str, data: bytes, max_bytes: int = MAX_IMAGE_BYTES, field: str = "image") -> ImageInfo:
     """Size, name and real content of an uploaded image: JPEG, PNG, GIF or WebP only, sniffed by Pillow (not by
     the name), complete, at most `max_bytes`. Raises Invalid(field, message)."""

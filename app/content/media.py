@@ -23,6 +23,7 @@ _PARENT = {
     "album": "SELECT status, author FROM cnt_album WHERE id = $1",
     "post": "SELECT status, author FROM cnt_post WHERE id = $1",
     "article": "SELECT status, author FROM cnt_article WHERE id = $1",
+    "article_body": "SELECT status, author FROM cnt_article WHERE id = $1",
 }
 
 
@@ -41,7 +42,7 @@ async def _parent_visible(viewer: Actor | None, kind: str, parent_id: int, owner
         return False
     if parent["status"] == "published" or moderator:
         return True
-    if kind == "article":
+    if kind in ("article", "article_body"):
         return await owners.can_post(viewer, owner)
     return viewer is not None and viewer.id is not None and parent["author"] == viewer.id
 

@@ -44,6 +44,7 @@ MODULE = Module(
         "routes.h5.moderation",
         "routes.h5.news",
     ),
+    jobs=("jobs",),
     demo="demo",
     setup=_setup,
 )

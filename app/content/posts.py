@@ -65,7 +65,7 @@ async def create_post(actor: Actor, owner: Owner, *, kind: str, body: str, title
     if len(pictures) > MAX_IMAGES:
         raise Invalid("images", _("At most %(n)s pictures.", n=MAX_IMAGES))
     for name, data in pictures:
-        compliance.check_image(name, data, field="images")
+        await compliance.audited_check_image(actor, f"{owner[0]}:{owner[1]}", name, data, field="images")
     await compliance.throttle(actor, "post", "body")
     words = await compliance.screen(f"{title} {body}", "body")
     async with db.transaction():

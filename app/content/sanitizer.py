@@ -124,12 +124,12 @@ def _clean(html: str, tags: set[str], attributes: dict) -> str:
 
 
 # nh3's output is canonical: attributes as name="value" with quotes escaped, so this finds whole <img> tags.
-_IMG = re.compile(r'<img((?:\s+[a-z][a-z0-9-]*="[^"]*")*)\s*/?>')
-_ATTR = re.compile(r'\s+([a-z][a-z0-9-]*)="([^"]*)"')
+IMG_TAG = re.compile(r'<img((?:\s+[a-z][a-z0-9-]*="[^"]*")*)\s*/?>')
+ATTRIBUTE = re.compile(r'\s+([a-z][a-z0-9-]*)="([^"]*)"')
 
 
 def _lazy_images(match: re.Match) -> str:
-    attrs = _ATTR.findall(match.group(1))
+    attrs = ATTRIBUTE.findall(match.group(1))
     names = {name for name, _value in attrs}
     if "data-src" not in names:
         return match.group(0) if "src" in names else ""  # an image without a usable address is dropped
@@ -143,9 +143,24 @@ def sanitize_rich_html(html: str) -> str:
     if not html or not html.strip():
         return ""
     first = _clean(html, TAGS, ATTRIBUTES)
-    swapped = _IMG.sub(_lazy_images, first)
+    swapped = IMG_TAG.sub(_lazy_images, first)
     # a second pass: data-src is no longer allowed and the swapped src goes through the URL check again
     return _clean(swapped, TAGS, {**ATTRIBUTES, "img": ATTRIBUTES["img"] - {"data-src"}}).strip()
+
+
+_DANGER = {
+    "script": re.compile(r"<\s*script\b", re.I),
+    "event handler": re.compile(r"<[^>]+\son[a-z]+\s*=", re.I),
+    "javascript: URL": re.compile(r"(java|vb)script\s*:", re.I),
+    "frame or plug-in": re.compile(r"<\s*(iframe|object|embed|applet|frame)\b", re.I),
+    "svg": re.compile(r"<\s*svg\b", re.I),
+    "form": re.compile(r"<\s*(form|input|button)\b", re.I),
+}
+
+
+def neutralised(html: str) -> list[str]:
+    """What dangerous markup the raw input carried (and sanitize_rich_html removed), for the audit log."""
+    return [name for name, pattern in _DANGER.items() if pattern.search(html or "")]
 
 
 _BLOCK = re.compile(r"<(/?(p|div|section|br|li|h[1-6]|tr|td|th|blockquote|figcaption|pre|hr)\b)", re.I)

@@ -4,7 +4,7 @@ accepting publishes a copy there (cover and attachments shared, a link back to t
 the submitter why."""
 from __future__ import annotations
 
-from app.content import owners
+from app.content import owners, remote_images
 from app.content.owners import FIRST_PAGE, NotAllowed, NotFound, Owner
 from app.core import audit, db, notify, todos
 from app.core.audit import Actor
@@ -101,6 +101,7 @@ async def accept_submission(actor: Actor, submission_id: int) -> int:
             " SELECT $3, $4, 'article', $2, 'published', author, display_key, thumb_key, mime, width, height, size,"
             " original_name, $5, $5 FROM cnt_photo WHERE parent_kind = 'article' AND parent_id = $1",
             row["article"], copy_id, row["target_kind"], row["target_id"], actor.id)
+        await remote_images.copy_to(row["article"], copy_id)
         await db.execute("UPDATE cnt_submission SET status = 'accepted', result_article = $2, decided_by = $3,"
                          " decided_at = now(), updated_at = now(), updated_by = $3 WHERE id = $1",
                          submission_id, copy_id, actor.id)

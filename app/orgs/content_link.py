@@ -4,6 +4,7 @@ view (anyone, for an active org), post (its members and admins), comment (any lo
 (the org's admins, by data scope). The news, album and guestbook pages call app.content.api with owner(org_id)."""
 from __future__ import annotations
 
+from app.core import cache
 from app.core.audit import Actor
 from app.core.i18n import lazy as L
 
@@ -17,13 +18,19 @@ def owner(org_id: int) -> tuple[str, int]:
 
 # --- the owner hooks ------------------------------------------------------------------------------------
 
+HOOK_ROW_TTL = 2.0  # one page asks the hooks about the same org several times; a status change counts after 2 s
+
+
 async def _org(org_id: int) -> dict | None:
     from app.orgs import orgs
 
-    try:
-        return await orgs.get(int(org_id))
-    except orgs.NotFound:
-        return None
+    async def load() -> dict | None:
+        try:
+            return await orgs.get(int(org_id))
+        except orgs.NotFound:
+            return None
+
+    return await cache.cached((orgs.ROW_CACHE, int(org_id)), HOOK_ROW_TTL, load)
 
 
 async def can_view(actor: Actor | None, org_id: int) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from app.content import api as content
-from app.core import db
+from app.core import cache, db
 from app.core.audit import Actor
 from app.core.pagination import PageRequest
 from app.orgs import council, members, orgs
@@ -35,18 +35,18 @@ def share_description(org: dict) -> str:
     return text[:120] or org["name"]
 
 
-async def home(viewer: Actor, slug: str) -> dict:
-    """Everything the micro-site's front page shows, for this viewer (None-like actor: anonymous)."""
+# An anonymous visitor's front page (the crowd a link shared in a WeChat group brings) may lag this many seconds
+# behind; a logged-in visitor always sees it live, with their own pending messages and membership.
+PUBLIC_TTL = 10.0
+
+
+async def _front(slug: str, who: Actor | None) -> dict:
     org = await orgs.by_slug(slug)
-    who = viewer if viewer.id is not None else None
     own = owner(org["id"])
     return {
         "org": org,
         "council": await council.council(org["id"]),
         "member_count": await member_count(org["id"]),
-        "is_member": await members.is_member(viewer.id, org["id"]),
-        "pending": await members.pending_request(viewer.id, org["id"]),
-        "can_manage": orgs.may_manage(who, org),
         "news": (await content.list_articles(own, status="published", req=PageRequest(per_page=5))).items,
         "events": await events(org["id"], who),
         "albums": (await content.list_albums(own, who))[:6],
@@ -55,6 +55,18 @@ async def home(viewer: Actor, slug: str) -> dict:
         "messages": await content.list_posts(own, kind=GUESTBOOK, viewer=who, featured=False,
                                              req=PageRequest(per_page=5)),
     }
+
+
+async def home(viewer: Actor, slug: str) -> dict:
+    """Everything the micro-site's front page shows, for this viewer (None-like actor: anonymous)."""
+    if viewer.id is None:
+        front = await cache.cached((orgs.SITE_CACHE, slug), PUBLIC_TTL, lambda: _front(slug, None))
+        return {**front, "is_member": False, "pending": None, "can_manage": False}
+    front = await _front(slug, viewer)
+    org_id = front["org"]["id"]
+    return {**front, "is_member": await members.is_member(viewer.id, org_id),
+            "pending": await members.pending_request(viewer.id, org_id),
+            "can_manage": orgs.may_manage(viewer, front["org"])}
 
 
 async def news_page(slug: str, req: PageRequest) -> tuple[dict, object]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.content import api as content
-from app.core import audit, db, sqlfilter, trees, uploads
+from app.core import audit, cache, db, sqlfilter, trees, uploads
 from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
@@ -43,6 +43,8 @@ JOIN_RULES = {"open": L("Open: eligible alumni join at once"), "approval": L("Ap
 REQUIREMENTS = {"any": L("Any registered user"), "verified": L("Verified alumni only")}
 NODE_KINDS = {"local": "branch", "college": "college", "industry": "branch", "interest": "branch"}
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+SITE_CACHE = "orgs.site"  # key prefix of the anonymous micro-site front pages (microsite.home)
+ROW_CACHE = "orgs.row"  # the content hooks' briefly cached org rows (content_link)
 # What an appointed org admin may change; HQ (orgs.org.admin) may change everything.
 PROFILE_FIELDS = ("summary", "description", "region", "founded", "contact_name", "phone", "email", "address",
                   "join_rule", "join_requirement", "event_approval")
@@ -266,6 +268,8 @@ async def update(actor: Actor, org_id: int, values: dict) -> list[str]:
                            after={k: v[k] for k in changed}, summary=before["name"], org_id=before["node"])
         if "node" in changed:
             await admins.rescope(actor, org_id)
+    for prefix in (SITE_CACHE, ROW_CACHE):  # this process's cached copies (other processes' expire by TTL)
+        cache.forget_prefix(prefix)
     return changed
 
 

@@ -57,3 +57,26 @@ async def test_disabled_org_has_no_site(as_user, client, db):
     assert (await client.get("/o/sz")).status_code == 404
     assert (await client.get("/o/no-such-org")).status_code == 404
     assert "深圳校友会" not in (await (await as_user("admin")).get("/h5/orgs")).text
+
+
+@pytest.mark.req("ORG-08")
+async def test_anonymous_front_page_is_cached_briefly_members_see_it_live(client, db, monkeypatch):
+    from app.content import api as content
+    from app.core import cache
+    from app.core.audit import SYSTEM
+    from app.orgs import orgs
+
+    monkeypatch.setenv("TC_CACHE_TTL", "1")
+    cache.clear()
+    bj = await org_id(db, "bj")
+    assert "缓存测试新闻" not in (await client.get("/o/bj")).text
+    await content.create_article(SYSTEM, ("org", bj), title="缓存测试新闻", body_html="<p>x</p>", status="published")
+    assert "缓存测试新闻" not in (await client.get("/o/bj")).text  # anonymous: the cached front page (≤ 10 s)
+    username, uid = await make_user("在线校友")
+    await add_member(bj, uid)
+    await login(client, username, PASSWORD)
+    assert "缓存测试新闻" in (await client.get("/o/bj")).text  # logged in: live
+    client.cookies.clear()
+    await orgs.update(SYSTEM, bj, {"status": "disabled"})  # an org's own change drops its cached page
+    assert (await client.get("/o/bj")).status_code == 404
+    cache.clear()
