@@ -10,4 +10,5 @@ DB = PostgresEngine(config={"dsn": os.environ.get("DATABASE_URL", "postgresql://
 APP_REGISTRY = AppRegistry(apps=["app.core.piccolo_app", "app.records.piccolo_app", "app.points.piccolo_app",
                                    "app.sms.piccolo_app", "app.mall.piccolo_app",
                                    "app.identity.piccolo_app", "app.content.piccolo_app",
-                                   "app.orgs.piccolo_app", "app.classes.piccolo_app"])
+                                   "app.orgs.piccolo_app", "app.classes.piccolo_app",
+                                   "app.experts.piccolo_app", "app.ops.piccolo_app"])

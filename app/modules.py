@@ -16,6 +16,8 @@ MODULES = [
     "app.identity.module",  # logins (SSO, WeChat, SMS code), real-name and alumni verification
     "app.orgs.module",  # alumni associations: chapters, councils, members, news, albums, micro-sites
     "app.classes.module",  # class spaces generated from the records, rosters, stories, cohesion ranking
+    "app.ops.module",  # operations: events, check-in, votes, surveys, micro-pages, lottery, coupons, mass messages
+    "app.experts.module",  # the expert pool: applications, approvals, portal, certificates, search
 ]
 
 

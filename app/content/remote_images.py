@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import html as html_lib
+import re
 from urllib.parse import urlsplit
 
 import httpx
@@ -17,8 +18,9 @@ import httpx
 from app.content import compliance, images
 from app.content.sanitizer import ATTRIBUTE, IMG_TAG
 from app.core import audit, db, jobs, settings_store
-from app.core.audit import SYSTEM
+from app.core.audit import SYSTEM, Actor
 from app.core.forms import Invalid
+from app.core.i18n import gettext as _
 
 JOB_KIND = "content.remote_images"
 SETTING = "content.image_hosts"
@@ -54,6 +56,25 @@ def remote_sources(body_html: str) -> list[str]:
 async def allowed_hosts() -> set[str]:
     raw = str(await settings_store.get(SETTING) or "")
     return {h.strip().lower() for h in raw.replace("\n", ",").split(",") if h.strip()}
+
+
+_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*(:\d{1,5})?$")
+
+
+async def set_allowed_hosts(actor: Actor, text: str) -> list[str]:
+    """The content settings page's list (one host per line or comma-separated; a host also allows its
+    subdomains); Invalid names the first bad entry. Audited."""
+    hosts = [h.strip().lower() for h in (text or "").replace(",", "\n").splitlines() if h.strip()]
+    for host in hosts:
+        if not _HOST.match(host):
+            raise Invalid("image_hosts", _("%(host)s is not a host name (e.g. mmbiz.qpic.cn).", host=host))
+    hosts = list(dict.fromkeys(hosts))
+    before = sorted(await allowed_hosts())
+    async with db.transaction():
+        await settings_store.put(SETTING, ",".join(hosts), actor.id)
+        await audit.record(actor, "update", "site_setting", SETTING, before={"value": before},
+                           after={"value": hosts}, summary=SETTING)
+    return hosts
 
 
 def host_allowed(url: str, hosts: set[str]) -> bool:

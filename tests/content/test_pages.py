@@ -3,7 +3,7 @@ settings (for whoever the owner's hook lets moderate), the deployment's sensitiv
 edit / flags / unpublish / delete and the submissions page with its decline confirmation."""
 import pytest
 
-from app.content import api, compliance
+from app.content import api, compliance, remote_images
 from tests.content.conftest import PASSWORD
 from tests.helpers import csrf_from, login
 
@@ -42,6 +42,21 @@ async def test_sensitive_word_rule_page(as_user, db):
     assert await compliance.sensitive_action() == "block"
     assert await db.fetchval("SELECT count(*) FROM audit_log WHERE entity = 'site_setting'"
                              " AND entity_id = 'content.sensitive_action'") == 1
+
+
+@pytest.mark.req("ORG-05")
+async def test_image_hosts_setting(as_user, db):
+    admin = await as_user("admin")
+    page = await admin.get("/admin/content/settings")
+    assert "mmbiz.qpic.cn" in page.text
+    token = csrf_from(page.text)
+    bad = await admin.post("/admin/content/settings", data={"_csrf_token": token, "action": "moderate",
+                                                             "image_hosts": "mmbiz.qpic.cn\nhttp://evil/<x>"})
+    assert bad.status_code == 422 and "is not a host name" in bad.text and "mmbiz.qpic.cn" in bad.text
+    saved = await admin.post("/admin/content/settings", data={"_csrf_token": token, "action": "moderate",
+                                                               "image_hosts": "MMBIZ.qpic.cn, img.xiumi.us\n"})
+    assert saved.status_code == 303
+    assert await remote_images.allowed_hosts() == {"mmbiz.qpic.cn", "img.xiumi.us"}
 
 
 @pytest.mark.req("ORG-05")

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 
-from app.content import compliance, moderation, owners
+from app.content import compliance, moderation, owners, remote_images
 from app.content.routes import http_errors
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
@@ -52,19 +52,31 @@ async def owner_settings_save(request: Request, kind: str, owner_id: int) -> Res
 
 @get("/admin/content/settings", guards=[requires(owners.MODERATE_ALL)])
 async def site_settings(request: Request) -> Response:
-    return await render(request, "content/admin/settings.html", action=await compliance.sensitive_action(),
-                        words=await compliance.words(), error="")
+    return await _settings_page(request, await compliance.sensitive_action(),
+                                "\n".join(sorted(await remote_images.allowed_hosts())))
+
+
+async def _settings_page(request: Request, action: str, hosts: str, errors: dict | None = None) -> Response:
+    return await render(request, "content/admin/settings.html", action=action, hosts=hosts,
+                        words=await compliance.words(), errors=errors or {}, status=422 if errors else 200)
 
 
 @post("/admin/content/settings", guards=[requires(owners.MODERATE_ALL)])
 async def site_settings_save(request: Request) -> Response:
     data = await form_data(request)
     choice = data.get("action") if isinstance(data.get("action"), str) else ""
-    try:
-        await compliance.set_sensitive_action(actor(request), choice)
-    except Invalid as exc:
-        return await render(request, "content/admin/settings.html", action=choice, words=await compliance.words(),
-                            error=exc.message, status=422)
+    hosts = data.get("image_hosts") if isinstance(data.get("image_hosts"), str) else None
+    saves = [(compliance.set_sensitive_action, choice)]
+    if hosts is not None:  # a form without the field leaves the list alone
+        saves.append((remote_images.set_allowed_hosts, hosts))
+    errors = {}
+    for save, value in saves:
+        try:
+            await save(actor(request), value)
+        except Invalid as exc:
+            errors[exc.field] = exc.message
+    if errors:  # what was valid is saved; the page shows what was typed with the messages
+        return await _settings_page(request, choice, hosts or "", errors)
     return redirect(request, "/admin/content/settings", _("Content settings saved."))
 
 
