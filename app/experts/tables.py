@@ -1,0 +1,1 @@
+"""Tables of the expert pool (EXP-01 … EXP-20)."""
