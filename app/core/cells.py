@@ -119,4 +119,14 @@ def pager_html(page: Any, request: Any, target: str = "#results") -> Markup:
     return Markup("\n".join(out))
 
 
-TEMPLATE_GLOBALS = {"cell": cell, "table_rows": table_rows, "tree_html": tree_html, "pager_html": pager_html}
+def when(value: Any, kind: str = "datetime") -> str:
+    """A date or time as the tables show it (server-local time), for templates: {{ when(event.starts_at) }}."""
+    if not isinstance(value, (date, datetime)):
+        return "" if value is None else str(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone()
+    return value.strftime(FORMATS.get(kind, FORMATS["datetime"]))
+
+
+TEMPLATE_GLOBALS = {"when": when, "cell": cell, "table_rows": table_rows, "tree_html": tree_html,
+                    "pager_html": pager_html}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from app.core.i18n import gettext as _
@@ -35,7 +35,7 @@ PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 class Field:
     name: str
     label: Any
-    kind: str = "text"  # text textarea password email phone int date select multiselect checkbox file richtext
+    kind: str = "text"  # text textarea password email phone int date datetime select multiselect checkbox file richtext
     required: bool = False
     max_length: int | None = None
     min_length: int | None = None
@@ -124,6 +124,11 @@ def _clean(f: Field, raw: Any) -> Any:
             return date.fromisoformat(text)
         except ValueError:
             raise Invalid(f.name, _("Enter a date as YYYY-MM-DD.")) from None
+    if f.kind == "datetime":
+        try:  # the browser's datetime-local value (or "YYYY-MM-DD HH:MM" typed), in server-local time
+            return datetime.fromisoformat(text.replace(" ", "T", 1)).astimezone()
+        except ValueError:
+            raise Invalid(f.name, _("Enter a date and time as YYYY-MM-DD HH:MM.")) from None
     if f.kind == "select" and f.choices is not None and text not in {str(k) for k, _label in f.options()}:
         raise Invalid(f.name, _("Choose from the list."))
     if f.kind == "richtext":

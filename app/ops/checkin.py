@@ -106,7 +106,8 @@ async def check_in(actor: Actor, event_id: int, raw: str, *, method: str = "code
 
 
 async def sync(actor: Actor, event_id: int, scans: list[dict]) -> list[dict]:
-    """Offline scans sent when the network is back: [{"code", "ref", "at" (ISO time)}] → one result each."""
+    """Offline scans sent when the network is back: [{"code", "ref", "at" (ISO time), "method" (optional: scan or
+    code, for a scan the page sent at once)}] → one result each."""
     out = []
     now = datetime.now(UTC)
     for scan in scans[:MAX_SYNC]:
@@ -118,7 +119,8 @@ async def sync(actor: Actor, event_id: int, scans: list[dict]) -> list[dict]:
             at = now
         if now - at > OFFLINE_MAX_AGE:
             at = now
-        outcome = await check_in(actor, event_id, str(scan.get("code") or ""), method="offline", client_ref=ref or None,
+        method = scan.get("method") if scan.get("method") in ("scan", "code") else "offline"  # online JS scans too
+        outcome = await check_in(actor, event_id, str(scan.get("code") or ""), method=method, client_ref=ref or None,
                                  scanned_at=at)
         out.append({"ref": ref, "result": outcome.result, "message": outcome.message, "name": outcome.name})
     return out

@@ -2,7 +2,8 @@
 check-in; votes, surveys, micro-pages, lottery, coupons and mass messaging. This file is its table of contents:
 everything it registers with the app."""
 from app.core.i18n import N_
-from app.core.modules import Module, PermissionGroup
+from app.core.menus import MenuEntry
+from app.core.modules import H5Link, Module, PermissionGroup, Schedule
 
 
 def _setup() -> None:
@@ -20,5 +21,22 @@ MODULE = Module(
             ("ops.checkin", N_("Check people in at any event's door"), "button"),
         )),
     ),
+    menus=(
+        MenuEntry("ops", N_("Operations"), "", "calendar", "", 150),
+        MenuEntry("ops.events", N_("Events"), "/admin/ops/events", "calendar", "ops.event.manage", 1, "ops"),
+        MenuEntry("ops.categories", N_("Event categories"), "/admin/ops/categories", "list", "ops.event.manage", 2,
+                  "ops"),
+    ),
+    h5_links=(H5Link(N_("Events"), "/h5/events", 6), H5Link(N_("My tickets"), "/h5/tickets", 7)),
+    routes=(
+        "routes.admin.events",
+        "routes.admin.event_forms",
+        "routes.admin.registrations",
+        "routes.h5.events",
+        "routes.h5.tickets",
+        "routes.h5.checkin",
+    ),
+    jobs=("jobs",),
+    schedules=(Schedule("ops.reminders", "ops.reminders", 300),),
     setup=_setup,
 )

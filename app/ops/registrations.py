@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from app.core import audit, db, notify, security
+from app.core import audit, db, masking, notify, security
 from app.core.audit import Actor
 from app.core.forms import Conflict, Form, Invalid
 from app.core.i18n import gettext as _
@@ -273,6 +273,8 @@ async def get_registration(actor: Actor, registration_id: int) -> dict:
     if row["user"] != actor.id and not await access.may_check_in(actor, {"owner_kind": row["owner_kind"],
                                                                          "owner_id": row["owner_id"]}):
         raise NotFound()
+    if row["user"] != actor.id:
+        row["phone"] = masking.shown(actor, "phone", row["phone"])
     return _shape(row)
 
 
@@ -313,6 +315,8 @@ async def list_registrations(actor: Actor, event_id: int, *, status: str = "", q
     rows = await db.fetch(f"SELECT {REG_COLUMNS} FROM ops_registration r JOIN ops_ticket_type t ON t.id ="
                           " r.ticket_type JOIN ops_event e ON e.id = r.event JOIN app_user u ON u.id = r.\"user\""
                           f" WHERE {sql_where} ORDER BY r.id LIMIT {req.per_page} OFFSET {req.offset}", *args)
+    for row in rows:
+        row["phone"] = masking.shown(actor, "phone", row["phone"])
     return Page([_shape(r) for r in rows], total, req.page, req.per_page)
 
 

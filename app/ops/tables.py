@@ -78,6 +78,7 @@ class OpsEvent(Stamped, Table, tablename="ops_event"):
     seating = Varchar(length=16, default="none")  # none / seat / table
     table_size = SmallInt(default=10)
     reminder_minutes = JSONB(default=[1440, 120])  # reminders this many minutes before the start
+    reminders_sent = JSONB(default=[])  # the offsets already sent (reminders.py claims each once)
     initiator = ForeignKey(AppUser, null=True, on_delete=OnDelete.set_null)
     reject_reason = Varchar(length=300, default="")
     published_at = Timestamptz(null=True, default=None)

@@ -70,3 +70,23 @@ async def test_points_ticket_is_paid_and_refunded_and_approval_waits(db):
     await registrations.decide(SYSTEM, pending.registration_id, True)
     assert await db.fetchval("SELECT status FROM ops_registration WHERE id = $1", pending.registration_id) \
         == "confirmed"
+
+
+@pytest.mark.req("OPS-02")
+async def test_reminders_go_once_at_each_offset(db):
+    from datetime import UTC, datetime, timedelta
+
+    from app.ops import reminders
+
+    event_id, ticket_id = await make_event("提醒测试", quota=5, reminder_minutes="1440, 60")
+    person = await make_user(db, "提醒")
+    await registrations.signup(person, event_id, ticket_id, {})
+    start = await db.fetchval("SELECT starts_at FROM ops_event WHERE id = $1", event_id)
+    assert (await reminders.send_due(start - timedelta(days=3)))["reminders"] == 0
+    first = await reminders.send_due(start - timedelta(hours=23))
+    assert first == {"reminders": 1, "messages": 2}  # in-site and SMS
+    assert (await reminders.send_due(start - timedelta(hours=22)))["reminders"] == 0  # not twice
+    assert (await reminders.send_due(start - timedelta(minutes=30)))["reminders"] == 1
+    assert await db.fetchval("SELECT count(*) FROM inbox_message WHERE \"user\" = $1 AND template_code ="
+                             " 'ops_event_reminder'", person.id) == 2
+    assert datetime.now(UTC) < start

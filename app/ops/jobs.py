@@ -1,0 +1,11 @@
+"""Background jobs of the operations module, thin: payload → the service that owns the rule. Their schedules are
+declared in module.py."""
+from app.core import jobs
+from app.ops import reminders
+
+REMINDERS_KIND = "ops.reminders"  # OPS-02: event reminders at each event's offsets
+
+
+@jobs.handler(REMINDERS_KIND)
+async def send_reminders(ctx: jobs.JobContext) -> dict:
+    return await reminders.send_due()
