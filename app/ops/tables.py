@@ -135,3 +135,44 @@ class OpsCheckin(Table, tablename="ops_checkin"):
     client_ref = Varchar(length=64, null=True, default=None)
     scanned_at = Timestamptz(default=TimestamptzNow())
     staff = ForeignKey(AppUser, null=True, on_delete=OnDelete.set_null)
+
+
+class OpsLottery(Stamped, Table, tablename="ops_lottery"):
+    """A lucky draw (OPS-07), shown as a wheel or a nine-grid. Provably fair: at publication a secret seed is drawn
+    and only its SHA-256 (`seed_hash`) is shown; every draw's number is HMAC-SHA256(seed, "<lottery>:<draw no>"),
+    so nobody — the office included — can steer a draw once the hash is public; at closing the seed is revealed
+    and anyone recomputes every draw from the public log (lottery.verify)."""
+    title = Varchar(length=200)
+    description = Text(default="")
+    style = Varchar(length=16, default="wheel")  # wheel / grid
+    status = Varchar(length=16, default="draft")  # draft / open / closed
+    starts_at = Timestamptz(null=True, default=None)
+    ends_at = Timestamptz(null=True, default=None)
+    per_user = SmallInt(default=1)  # draws per person in all
+    per_day = SmallInt(default=1)  # draws per person per day
+    verified_only = Boolean(default=False)
+    seed = Varchar(length=64, default="")  # hex; secret until closed
+    seed_hash = Varchar(length=64, default="")
+    draws = Integer(default=0)  # the last draw number handed out
+    revealed_at = Timestamptz(null=True, default=None)
+
+
+class OpsLotteryPrize(Stamped, Table, tablename="ops_lottery_prize"):
+    """A prize with its stock and its chance in basis points (1/10 000); what the chances leave is "no prize".
+    `given` only ever rises inside the draw's transaction, never above `stock`."""
+    lottery = ForeignKey(OpsLottery, on_delete=OnDelete.cascade)
+    name = Varchar(length=100)
+    stock = Integer(default=1)
+    given = Integer(default=0)
+    chance = Integer(default=0)  # basis points
+    sort = Integer(default=0)
+
+
+class OpsLotteryDraw(Table, tablename="ops_lottery_draw"):
+    """One draw, public after closing: who, the draw number, the number it produced and what it won."""
+    lottery = ForeignKey(OpsLottery, on_delete=OnDelete.cascade)
+    number = Integer()
+    user = ForeignKey(AppUser, on_delete=OnDelete.cascade)
+    value = BigInt()  # the first 8 bytes of the HMAC, as an integer
+    prize = ForeignKey(OpsLotteryPrize, null=True, on_delete=OnDelete.set_null)
+    drawn_at = Timestamptz(default=TimestamptzNow())
