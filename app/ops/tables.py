@@ -176,3 +176,37 @@ class OpsLotteryDraw(Table, tablename="ops_lottery_draw"):
     value = BigInt()  # the first 8 bytes of the HMAC, as an integer
     prize = ForeignKey(OpsLotteryPrize, null=True, on_delete=OnDelete.set_null)
     drawn_at = Timestamptz(default=TimestamptzNow())
+
+
+class OpsVote(Stamped, Table, tablename="ops_vote"):
+    """A vote (OPS-04). status: draft → pending (an alumnus's own vote waiting for its org, later) → open → closed.
+    Each person may choose up to `max_choices` options (one ballot per option); `results`: live / after_close /
+    hidden (only organisers)."""
+    owner_kind = Varchar(length=16, default="hq")
+    owner_id = BigInt(default=0)
+    title = Varchar(length=200)
+    description = Text(default="")
+    status = Varchar(length=16, default="draft")
+    starts_at = Timestamptz(null=True, default=None)
+    ends_at = Timestamptz(null=True, default=None)
+    max_choices = SmallInt(default=1)
+    verified_only = Boolean(default=False)
+    results = Varchar(length=16, default="live")
+
+
+class OpsVoteOption(Stamped, Table, tablename="ops_vote_option"):
+    vote = ForeignKey(OpsVote, on_delete=OnDelete.cascade)
+    label = Varchar(length=200)
+    image_key = Varchar(length=300, default="")
+    sort = Integer(default=0)
+    ballots = Integer(default=0)  # kept with each ballot, in its transaction
+
+
+class OpsBallot(Table, tablename="ops_ballot"):
+    """One person's choice of one option; the IP and device cookie are kept for the burst audit."""
+    vote = ForeignKey(OpsVote, on_delete=OnDelete.cascade)
+    option = ForeignKey(OpsVoteOption, on_delete=OnDelete.cascade)
+    user = ForeignKey(AppUser, on_delete=OnDelete.cascade)
+    ip = Varchar(length=64, default="")
+    device = Varchar(length=64, default="")
+    cast_at = Timestamptz(default=TimestamptzNow())
