@@ -13,7 +13,7 @@ from app.core import audit, db, security
 from app.core.audit import Actor
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
-from app.ops import access, events, registrations
+from app.ops import access, coupons, events, registrations
 
 RESULTS = {"ok": L("Checked in"), "already": L("Already checked in"), "unknown": L("No such ticket"),
            "other_event": L("This ticket is for another event"),
@@ -101,6 +101,8 @@ async def check_in(actor: Actor, event_id: int, raw: str, *, method: str = "code
                                         row["id"], scanned_at, actor.id)
             outcome = Outcome("ok" if stamped else "already", row["id"], row["name"], row["ticket_name"],
                               stamped or row["checked_in_at"])
+            if stamped:  # OPS-08: the event's "on check-in" coupons, once per registration
+                await coupons.issue_for_event("checkin", event_id, row["user"], row["id"])
         await _record(actor, event_id, outcome, code, method, client_ref, scanned_at)
     return outcome
 
@@ -134,8 +136,9 @@ async def bulk(actor: Actor, event_id: int, registration_ids: list[int]) -> int:
     async with db.transaction():
         rows = await db.fetch("UPDATE ops_registration SET checked_in_at = now(), checked_in_by = $3 WHERE event = $1"
                               " AND id = ANY($2::bigint[]) AND status = 'confirmed' AND checked_in_at IS NULL"
-                              " RETURNING id, code", event_id, [int(i) for i in registration_ids], actor.id)
+                              " RETURNING id, code, \"user\"", event_id, [int(i) for i in registration_ids], actor.id)
         for row in rows:
+            await coupons.issue_for_event("checkin", event_id, row["user"], row["id"])
             await db.execute("INSERT INTO ops_checkin (event, registration, code, result, method, staff)"
                              " VALUES ($1, $2, $3, 'ok', 'bulk', $4)", event_id, row["id"], row["code"], actor.id)
         await audit.record(actor, "checkin_bulk", "ops_event", event_id,

@@ -6,7 +6,6 @@ service. Points tickets are paid through the points API in the signup's transact
 A person's signups for one event are serialised by an advisory lock, so the per-person limit holds too."""
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,7 +15,7 @@ from app.core.forms import Conflict, Form, Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import Page, PageRequest
-from app.ops import access, custom_forms, events
+from app.ops import access, codes, coupons, custom_forms, events
 from app.ops.access import NotFound
 from app.points import api as points
 from app.records import api as records
@@ -25,7 +24,6 @@ STATUSES = {"pending": L("Waiting for approval"), "confirmed": L("Confirmed"), "
             "cancelled": L("Cancelled"), "rejected": L("Not accepted")}
 ACTIVE = ("pending", "confirmed", "waitlisted")
 TICKET_PURPOSE = "ops.ticket"
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
 
 for _code, _name, _body in (
     ("ops_registration_confirmed", L("Event registration confirmed"),
@@ -55,10 +53,6 @@ class SignupResult:
     registration_id: int
     status: str
     code: str
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
 
 
 def ticket_token(registration: dict) -> str:
@@ -136,11 +130,12 @@ async def signup(actor: Actor, event_id: int, ticket_id: int, data: dict) -> Sig
             "INSERT INTO ops_registration (event, ticket_type, \"user\", status, holds_place, code, response, name,"
             " phone, confirmed_at, created_by, updated_by) VALUES ($1, $2, $3, $4::varchar, $5, $6, $7, $8, $9,"
             " CASE WHEN $4::varchar = 'confirmed' THEN now() END, $10, $10) RETURNING *", event_id, ticket_id, actor.id,
-            status, placed, new_code(), response_id, user["name"] or "", user["phone"] or "", actor.id)
+            status, placed, codes.new_code(), response_id, user["name"] or "", user["phone"] or "", actor.id)
         if status == "confirmed":
             key = await _charge(registration, ticket, event)
             if key:
                 await db.execute("UPDATE ops_registration SET points_key = $2 WHERE id = $1", registration["id"], key)
+            await coupons.issue_for_event("signup", event_id, actor.id, registration["id"])
         await audit.record(actor, "signup", "ops_registration", registration["id"],
                            after={"event": event_id, "ticket_type": ticket_id, "status": status},
                            summary=event["title"])

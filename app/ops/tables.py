@@ -210,3 +210,33 @@ class OpsBallot(Table, tablename="ops_ballot"):
     ip = Varchar(length=64, default="")
     device = Varchar(length=64, default="")
     cast_at = Timestamptz(default=TimestamptzNow())
+
+
+class OpsCouponType(Stamped, Table, tablename="ops_coupon_type"):
+    """A kind of e-coupon (OPS-08): meal, parking, discount …; issued by hand, or by itself when someone signs up
+    for or checks in at `event`; redeemed by its holder (when `self_redeem`) or by the staff listed in
+    `redeemers`, once."""
+    name = Varchar(length=100)
+    kind = Varchar(length=16, default="meal")
+    description = Varchar(length=500, default="")
+    valid_from = Timestamptz(null=True, default=None)
+    valid_to = Timestamptz(null=True, default=None)
+    issue_on = Varchar(length=16, default="manual")  # manual / signup / checkin
+    event = ForeignKey(OpsEvent, null=True, on_delete=OnDelete.set_null)
+    self_redeem = Boolean(default=False)
+    redeemers = JSONB(default=[])  # user ids of the staff who may redeem by scanning
+    enabled = Boolean(default=True)
+
+
+class OpsCoupon(Table, tablename="ops_coupon"):
+    """One coupon in someone's wallet. `source_ref` (e.g. "checkin:<registration>") makes automatic issuing
+    idempotent; status: issued → redeemed, or void."""
+    type = ForeignKey(OpsCouponType, on_delete=OnDelete.cascade)
+    user = ForeignKey(AppUser, on_delete=OnDelete.cascade, index=True)
+    code = Varchar(length=16, unique=True)
+    status = Varchar(length=16, default="issued")
+    source_ref = Varchar(length=80, default="")
+    issued_at = Timestamptz(default=TimestamptzNow())
+    issued_by = BigInt(null=True, default=None)
+    redeemed_at = Timestamptz(null=True, default=None)
+    redeemed_by = BigInt(null=True, default=None)
