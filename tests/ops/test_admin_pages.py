@@ -89,3 +89,27 @@ async def test_registrations_approve_mask_and_bulk_checkin(client, db):
     outsider = await make_user(db, "路人")
     assert not await access.may_manage(outsider, await events.get_event(event_id))
     assert SYSTEM.can(access.MANAGE)
+
+
+@pytest.mark.req("OPS-02")
+async def test_registrations_export_has_answers_and_masked_phones(client, db):
+    import io
+
+    from openpyxl import load_workbook
+
+    event_id, ticket_id = await make_event("导出测试", quota=5)
+    event = await events.get_event(event_id)
+    await custom_forms.add_question(SYSTEM, event["form"], {"label": "单位", "key": "company", "kind": "text"})
+    person = await make_user(db, "导出人")
+    await registrations.signup(person, event_id, ticket_id, {"q_company": "清华同方"})
+    manager = await make_user(db, "导出专员")
+    role = await db.fetchval("INSERT INTO role (code, name, permissions, data_scope) VALUES ('ops_exp', '导出',"
+                             " ARRAY['ops.event.manage'], 'all') RETURNING id")
+    await db.execute("INSERT INTO user_role (\"user\", role) VALUES ($1, $2)", manager.id, role)
+    await login(client, manager.name, PASSWORD)
+    answer = await client.get(f"/admin/ops/events/{event_id}/registrations/export")
+    assert answer.status_code == 200 and "attachment" in answer.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    text = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
+    phone = await db.fetchval("SELECT phone FROM app_user WHERE id = $1", person.id)
+    assert "清华同方" in text and "单位" in text and phone not in text and phone[:3] + "****" in text

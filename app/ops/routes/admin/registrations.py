@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from litestar import Request, Response, get, post
 
+from app.core import exports
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
@@ -92,5 +93,16 @@ async def bulk_checkin(request: Request, event_id: int) -> Response:
     return redirect(request, _url(event_id), _("%(n)s checked in.", n=count))
 
 
-ROUTES = [registration_list, registration_detail, registration_decide, registration_cancel_confirm,
+@get(f"{BASE}/{{event_id:int}}/registrations/export", guards=GUARD)
+async def registration_export(request: Request, event_id: int) -> Response:
+    event = await managed_event(request, event_id)
+    with service_errors():
+        columns, rows = await registrations.export_rows(actor(request), event_id)
+    who = actor(request)
+    return exports.export_response(f"{event['title']}-报名.xlsx", columns, rows, request.query_params.get("format",
+                                   "xlsx"), viewer=who, mask={"phone": "phone"},
+                                   watermark=exports.watermark_text(who))
+
+
+ROUTES = [registration_export, registration_list, registration_detail, registration_decide, registration_cancel_confirm,
           registration_cancel, bulk_checkin]
