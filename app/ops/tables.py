@@ -240,3 +240,17 @@ class OpsCoupon(Table, tablename="ops_coupon"):
     issued_by = BigInt(null=True, default=None)
     redeemed_at = Timestamptz(null=True, default=None)
     redeemed_by = BigInt(null=True, default=None)
+
+
+class OpsSurvey(Stamped, Table, tablename="ops_survey"):
+    """A form or questionnaire (OPS-05) on the custom-form engine: its questions live in ops_form_field of `form`.
+    status: draft → open → closed; `once` allows one response per person; `public` lets visitors answer without an
+    account (then rate-limited per address)."""
+    form = ForeignKey(OpsForm, on_delete=OnDelete.cascade)
+    title = Varchar(length=200)
+    description = Text(default="")
+    status = Varchar(length=16, default="draft")
+    starts_at = Timestamptz(null=True, default=None)
+    ends_at = Timestamptz(null=True, default=None)
+    once = Boolean(default=True)
+    public = Boolean(default=False)
