@@ -11,3 +11,10 @@ def query_url(request: Request, **changes) -> str:
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
     params += [(k, v) for k, v in changes.items() if v not in (None, "")]
     return "?" + urlencode(params) if params else "?"
+
+
+def absolute(path: str) -> str:
+    """A full URL for share cards, QR posters and messages (WeChat needs absolute addresses)."""
+    from app.config import get_settings
+
+    return f"{get_settings().public_url()}{path}" if path.startswith("/") else path

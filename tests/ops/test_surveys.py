@@ -56,3 +56,25 @@ async def test_public_and_closed(db):
     await surveys.set_status(SYSTEM, public, "closed")
     with pytest.raises(Conflict, match="not open"):
         await surveys.submit(Actor(None, "anonymous"), public, {"q_sat": "一般"})
+
+
+@pytest.mark.req("OPS-05")
+async def test_survey_pages_without_js(as_user, client, db):
+    from tests.helpers import csrf_from
+
+    survey_id = await _survey(public=True)
+    page = await client.get(f"/h5/surveys/{survey_id}")  # anonymous, as a shared link opens it
+    assert page.status_code == 200 and "您对校友会的服务满意吗" in page.text and "data-show-if" in page.text
+    token = csrf_from(page.text)
+    bad = await client.post(f"/h5/surveys/{survey_id}", data={"_csrf_token": token, "q_sat": "不满意", "q_years": "8"})
+    assert bad.status_code == 422 and "This field is required." in bad.text and 'value="8"' in bad.text
+    good = await client.post(f"/h5/surveys/{survey_id}", data={"_csrf_token": token, "q_sat": "不满意",
+                                                               "q_why": "太远", "q_years": "8"})
+    assert good.status_code == 200 and "Thank you for your answers." in good.text
+    admin = await as_user("admin")
+    stats = await admin.get(f"/admin/ops/surveys/{survey_id}")
+    assert stats.status_code == 200 and "<svg" in stats.text and "太远" in stats.text
+    poster = await admin.get(f"/admin/ops/surveys/{survey_id}/poster")
+    assert poster.status_code == 200 and f"/h5/surveys/{survey_id}" in poster.text and "<svg" in poster.text
+    export = await admin.get(f"/admin/ops/surveys/{survey_id}/export")
+    assert export.status_code == 200 and export.content[:2] == b"PK"

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from litestar import Request, Response
 
-from app.config import get_settings
 from app.core import web
 from app.core.i18n import gettext as _
 from app.core.permissions import login_required
 
 H5 = [login_required]
 
-
-
-def absolute(path: str) -> str:
-    """A full URL for share cards (WeChat needs the image's absolute address)."""
-    return f"{get_settings().public_url()}{path}" if path.startswith("/") else path
 
 
 async def h5_confirm(request: Request, title: str, message: str, action: str, cancel: str, *,

@@ -12,10 +12,11 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.pagination import PageRequest
 from app.core.permissions import NotAuthenticated
+from app.core.urls import absolute
 from app.core.web import actor, form_data, redirect, render
 from app.orgs import members, microsite, orgs
 from app.orgs.routes import content_errors
-from app.orgs.routes.h5 import H5, absolute, h5_confirm
+from app.orgs.routes.h5 import H5, h5_confirm
 
 BASE = "/o/{slug:str}"
 ENTRY_FIELDS = [Field("phone", L("Phone"), "phone", max_length=32), Field("email", L("Email"), "email", max_length=254),
