@@ -1,6 +1,5 @@
 """E-certificates (EXP-08): a real PDF with the name; the QR's link opens a public page with name, number and
 validity only; a forged link is refused."""
-import re
 
 import pytest
 
@@ -26,8 +25,11 @@ async def test_own_certificate_pdf_and_public_verification_page(client, db, tmp_
     assert page.status_code == 200
     assert "证书专家" in page.text and expert["number"] in page.text and "genuine and valid" in page.text
     assert "17750000001" not in page.text and "秘密单位" not in page.text and "secret@" not in page.text
-    forged = await client.get("/experts/verify?t=" + re.sub(r".$", "x", certificates.verify_path(expert["number"])
-                                                           .split("t=")[1]))
+    token = certificates.verify_path(expert["number"]).split("t=")[1]
+    # change a character inside the signature (the last base64 character may only carry padding bits)
+    middle = len(token) - 6
+    forged = await client.get("/experts/verify?t=" + token[:middle] + ("A" if token[middle] != "A" else "B")
+                              + token[middle + 1:])
     assert forged.status_code == 404
     await experts.set_status(SYSTEM, expert_id, "blacklisted", "x")
     again = await client.get(certificates.verify_path(expert["number"]))
