@@ -8,11 +8,11 @@ import json
 from datetime import date
 
 from app.config import get_settings
-from app.core import audit, db, notify, todos
+from app.core import audit, db, notify, phones, todos
 from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
-from app.experts import approvals, codes, experts, phones, recommendations
+from app.experts import approvals, codes, experts, recommendations
 
 STEPS = {
     1: ("name", "gender", "birth_date", "email"),

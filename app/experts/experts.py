@@ -6,13 +6,13 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.core import audit, db
+from app.core import audit, db, phones
 from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.masking import shown
 from app.core.pagination import Page, PageRequest
-from app.experts import phones, taxonomy
+from app.experts import taxonomy
 
 # The fields of the record an admin or the expert edits (the history keeps these before/after).
 EDITABLE = ("name", "gender", "birth_date", "phone", "email", "employer", "title", "specialty", "industry",

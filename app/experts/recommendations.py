@@ -3,13 +3,12 @@ that expires; the application opened from it records who recommended whom (admin
 from __future__ import annotations
 
 from app.config import get_settings
-from app.core import audit, db, notify, settings_store
+from app.core import audit, db, notify, phones, settings_store
 from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.security import TokenExpired, TokenInvalid, sign, unsign
-from app.experts import phones
 
 PURPOSE = "exp.recommend"
 DAYS_SETTING = "experts.recommend_days"

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 
 from app.config import get_settings
-from app.core import audit, db, notify, settings_store
+from app.core import audit, db, notify, phones, settings_store
 from app.core.audit import Actor
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
@@ -34,26 +34,6 @@ notify.DEFAULT_TEMPLATES.setdefault(TEMPLATE, (L("SMS verification code"), {
     "sms": (L("Verification code"),
             L("Your verification code is {{ code }}, valid for {{ minutes }} minutes. Do not share it.")),
 }))
-
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-
-
-def normalise_phone(value: str | None) -> str | None:
-    """A mainland mobile number as 11 digits (spaces, dashes, brackets, +86 / 0086 / 86 dropped), else None."""
-    digits = re.sub(r"[\s\-().]", "", value or "")
-    for prefix in ("+86", "0086", "86"):
-        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
-            digits = digits[len(prefix):]
-            break
-    return digits if _MOBILE.match(digits) else None
-
-
-def phone_or_invalid(value: str | None) -> str:
-    phone = normalise_phone(value)
-    if phone is None:
-        raise Invalid("phone", _("Enter a mainland China mobile number: 11 digits starting with 1."))
-    return phone
-
 
 class CodeRefused(Invalid):
     """A code was not sent or not accepted; `reason` says why (cooldown / phone_day / ip_hour / none /
@@ -108,7 +88,7 @@ async def send_code(phone: str, purpose: str, actor: Actor, *, user_id: int | No
     """Issue a code and queue its SMS. Raises Invalid (bad number) or CodeRefused (a limit)."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown SMS code purpose {purpose!r}")
-    phone = phone_or_invalid(phone)
+    phone = phones.or_invalid(phone)
     code = f"{secrets.randbelow(10**6):06d}"
     async with db.transaction():
         # One issuer at a time per phone and per address, so two quick requests cannot both pass the limits.
@@ -130,7 +110,7 @@ async def send_code(phone: str, purpose: str, actor: Actor, *, user_id: int | No
 async def verify_code(phone: str, purpose: str, code: str, *, user_id: int | None = None) -> None:
     """Accept the latest code of this phone and purpose (for "bind": the one this user asked for) once.
     A wrong try is counted (committed) before the refusal is raised."""
-    phone = phone_or_invalid(phone)
+    phone = phones.or_invalid(phone)
     code = re.sub(r"\s", "", code or "")
     async with db.transaction():
         row = await db.fetchrow(

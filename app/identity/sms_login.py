@@ -9,7 +9,7 @@ import importlib
 import inspect
 from dataclasses import dataclass
 
-from app.core import auth, db
+from app.core import auth, db, phones
 from app.core.audit import Actor
 from app.core.auth import LoginRefused
 from app.core.forms import Conflict, Field, Form, Invalid
@@ -17,7 +17,7 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.security import TokenExpired, TokenInvalid
 from app.identity import sms_codes
-from app.identity.sms_codes import CodeRefused, SentCode, phone_or_invalid
+from app.identity.sms_codes import CodeRefused, SentCode
 from app.support import users
 
 
@@ -72,7 +72,7 @@ async def send_login_code(phone: str, ip: str) -> SentCode:
 
 async def login(phone: str, code: str, ip: str, ua: str, *, bind_token: str = "") -> SmsLogin:
     """Raises Invalid / CodeRefused (wrong input or code) or LoginRefused (blocked, disabled)."""
-    phone = phone_or_invalid(phone)
+    phone = phones.or_invalid(phone)
     accounts = await users.find_by_phone(phone)
     active = [a for a in accounts if a["is_active"]]
     # The login log and the lockout use the account's name when the number names one account, else the number.
@@ -132,8 +132,8 @@ async def current_phone(user_id: int) -> str:
 
 
 async def send_bind_code(actor: Actor, phone: str) -> SentCode:
-    phone = phone_or_invalid(phone)
-    if sms_codes.normalise_phone(await current_phone(actor.id)) == phone:
+    phone = phones.or_invalid(phone)
+    if phones.normalise(await current_phone(actor.id)) == phone:
         raise Invalid("phone", _("This is already your mobile number."))
     await _check_free(phone, actor.id)
     return await sms_codes.send_code(phone, "bind", actor, user_id=actor.id)
@@ -141,7 +141,7 @@ async def send_bind_code(actor: Actor, phone: str) -> SentCode:
 
 async def confirm_phone(actor: Actor, phone: str, code: str) -> str:
     """Set the account's mobile number once the code sent to it is confirmed; returns the number."""
-    phone = phone_or_invalid(phone)
+    phone = phones.or_invalid(phone)
     await _check_free(phone, actor.id)
     await sms_codes.verify_code(phone, "bind", code, user_id=actor.id)
     async with db.transaction():

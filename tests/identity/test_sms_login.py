@@ -6,7 +6,7 @@ import types
 
 import pytest
 
-from app.core import jobs
+from app.core import jobs, phones
 from app.core.audit import Actor
 from app.identity import sms_codes
 from app.identity.sms_codes import CodeRefused
@@ -198,7 +198,7 @@ async def test_bad_numbers_refused_before_anything_is_sent(client, db):
                          ("+1 415 555 0100", "mainland China mobile number")):
         response = await send_step(client, bad)
         assert response.status_code == 422 and message in response.text
-    assert sms_codes.normalise_phone("0086 138-0013-8000") == "13800138000"
+    assert phones.normalise("0086 138-0013-8000") == "13800138000"
     assert not await db.fetchval("SELECT count(*) FROM idn_sms_code")
 
 

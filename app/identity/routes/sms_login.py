@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 
 from app.config import get_settings
-from app.core import sessions
+from app.core import phones, sessions
 from app.core.auth import SESSION_COOKIE, LoginRefused, client_ip
 from app.core.forms import Form, Invalid
 from app.core.i18n import gettext as _
@@ -79,7 +79,7 @@ async def sms_login_submit(request: Request) -> Response:
             form.add_error(exc.field, exc.message)
         else:
             return await _logged_in(request, done, next_url)
-    phone = sms_codes.normalise_phone(form.value("phone"))
+    phone = phones.normalise(form.value("phone"))
     return await _login_page(request, form, step="code", next_url=next_url, bind=bind, status=422,
                              seconds_left=await sms_codes.cooldown_left(phone, "login") if phone else 0)
 

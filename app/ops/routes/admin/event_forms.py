@@ -10,7 +10,8 @@ from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
 from app.core.web import actor, confirm_page, form_data, redirect, render
 from app.ops import custom_forms, tickets
-from app.ops.routes.admin import BASE, GUARD, event_ctx, managed_event, service_errors
+from app.ops.routes import service_errors
+from app.ops.routes.admin import BASE, GUARD, event_ctx, managed_event
 
 TICKET_FIELDS = [
     Field("name", L("Ticket type"), required=True, max_length=100),

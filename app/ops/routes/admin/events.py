@@ -12,7 +12,8 @@ from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, int_param, redirect, render
 from app.ops import access, checkin, events, registrations, tickets
-from app.ops.routes.admin import BASE, GUARD, event_ctx, managed_event, service_errors
+from app.ops.routes import service_errors
+from app.ops.routes.admin import BASE, GUARD, event_ctx, managed_event
 
 
 def event_fields(categories: list[dict]) -> list[Field]:

@@ -12,6 +12,7 @@ from app.core.i18n import lazy as L
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render
 from app.ops import access, lottery
+from app.ops.routes import service_errors
 
 BASE = "/admin/ops/lotteries"
 GUARD = [requires(access.MANAGE)]
@@ -29,10 +30,8 @@ PRIZE_FIELDS = [Field("name", L("Prize"), required=True, max_length=100),
 
 
 async def _lottery(lottery_id: int) -> dict:
-    try:
+    with service_errors():
         return await lottery.get(lottery_id)
-    except access.NotFound:
-        raise NotFoundException() from None
 
 
 @get(BASE, guards=GUARD)

@@ -11,7 +11,8 @@ from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.web import actor, confirm_page, form_data, redirect, render
 from app.ops import checkin, custom_forms, registrations
-from app.ops.routes.admin import BASE, GUARD, event_ctx, managed_event, service_errors
+from app.ops.routes import service_errors
+from app.ops.routes.admin import BASE, GUARD, event_ctx, managed_event
 
 
 def _url(event_id: int) -> str:

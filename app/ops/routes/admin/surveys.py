@@ -14,6 +14,7 @@ from app.core.permissions import requires
 from app.core.urls import absolute
 from app.core.web import actor, confirm_page, form_data, redirect, render
 from app.ops import access, custom_forms, surveys
+from app.ops.routes import service_errors
 from app.ops.routes.admin.event_forms import question_fields
 
 BASE = "/admin/ops/surveys"
@@ -26,10 +27,8 @@ FIELDS = [Field("title", L("Title"), required=True, max_length=200),
 
 
 async def _survey(survey_id: int) -> dict:
-    try:
+    with service_errors():
         return await surveys.get(survey_id)
-    except access.NotFound:
-        raise NotFoundException() from None
 
 
 @get(BASE, guards=GUARD)

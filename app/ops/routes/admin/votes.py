@@ -12,6 +12,7 @@ from app.core.i18n import lazy as L
 from app.core.permissions import requires
 from app.core.web import actor, confirm_page, form_data, redirect, render
 from app.ops import access, votes
+from app.ops.routes import service_errors
 
 BASE = "/admin/ops/votes"
 GUARD = [requires(access.MANAGE)]
@@ -25,10 +26,8 @@ OPTION_FIELDS = [Field("label", L("Option"), required=True, max_length=200)]
 
 
 async def _vote(vote_id: int) -> dict:
-    try:
+    with service_errors():
         return await votes.get(vote_id)
-    except access.NotFound:
-        raise NotFoundException() from None
 
 
 @get(BASE, guards=GUARD)

@@ -3,29 +3,18 @@ e-tickets, and the door staff's check-in page; what they share: the guard, the t
 the phone confirm step and the share card."""
 from __future__ import annotations
 
-import contextlib
-
 from litestar import Request, Response
 from litestar.exceptions import NotFoundException
 
 from app.core import web
-from app.core.permissions import PermissionDenied, login_required
+from app.core.permissions import login_required
 from app.core.web import actor
 from app.ops import access
 from app.ops import events as event_service  # not `events`: the routes file events.py would shadow it
+from app.ops.routes import service_errors
 
 H5 = [login_required]
 
-
-@contextlib.contextmanager
-def service_errors():
-    """access.NotFound → 404, access.NotAllowed → 403; Invalid and Conflict pass to the caller."""
-    try:
-        yield
-    except access.NotFound:
-        raise NotFoundException() from None
-    except access.NotAllowed:
-        raise PermissionDenied() from None
 
 
 def share(event: dict) -> dict:

@@ -13,7 +13,8 @@ from app.core.permissions import PermissionDenied
 from app.core.web import actor, form_data, render
 from app.ops import access, checkin
 from app.ops.checkin import Outcome
-from app.ops.routes.h5 import H5, service_errors, visible_event
+from app.ops.routes import service_errors
+from app.ops.routes.h5 import H5, visible_event
 
 # The site forbids the camera everywhere (Permissions-Policy); the door page needs it for the QR scanner.
 CAMERA = [ResponseHeader(name="Permissions-Policy", value="camera=(self), microphone=(), geolocation=()")]

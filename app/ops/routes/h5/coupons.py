@@ -3,13 +3,13 @@ the holder may redeem it), and the counter page where listed staff type or scan 
 from __future__ import annotations
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException
 
 from app.core.forms import Conflict
 from app.core.i18n import gettext as _
 from app.core.permissions import login_required
 from app.core.web import actor, form_data, redirect, render
-from app.ops import access, coupons
+from app.ops import coupons
+from app.ops.routes import service_errors
 
 H5 = [login_required]
 
@@ -20,10 +20,8 @@ async def wallet(request: Request) -> Response:
 
 
 async def _mine(request: Request, coupon_id: int) -> dict:
-    try:
+    with service_errors():
         return await coupons.get_coupon(actor(request), coupon_id)
-    except access.NotFound:
-        raise NotFoundException() from None
 
 
 @get("/h5/coupons/{coupon_id:int}", guards=H5)

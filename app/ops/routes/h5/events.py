@@ -14,7 +14,8 @@ from app.core.pagination import PageRequest
 from app.core.web import actor, form_data, int_param, redirect, render
 from app.ops import custom_forms, registrations, tickets
 from app.ops import events as event_service
-from app.ops.routes.h5 import H5, service_errors, share, visible_event
+from app.ops.routes import service_errors
+from app.ops.routes.h5 import H5, share, visible_event
 from app.points import api as points
 
 SIGNED_UP = {"confirmed": L("You are registered: your e-ticket is below."),

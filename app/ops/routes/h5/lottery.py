@@ -10,14 +10,13 @@ from litestar.exceptions import NotFoundException
 from app.core.forms import Conflict
 from app.core.permissions import login_required
 from app.core.web import actor, render
-from app.ops import access, lottery
+from app.ops import lottery
+from app.ops.routes import service_errors
 
 
 async def _open(lottery_id: int) -> dict:
-    try:
+    with service_errors():
         row = await lottery.get(lottery_id)
-    except access.NotFound:
-        raise NotFoundException() from None
     if row["status"] == "draft":
         raise NotFoundException()
     return row

@@ -13,13 +13,12 @@ from app.core.permissions import PermissionDenied
 from app.core.web import actor, form_data, redirect, render
 from app.ops import access, custom_forms, surveys
 from app.ops.registrations import FormErrors
+from app.ops.routes import service_errors
 
 
 async def _shown(survey_id: int) -> dict:
-    try:
+    with service_errors():
         row = await surveys.get(survey_id)
-    except access.NotFound:
-        raise NotFoundException() from None
     if row["status"] == "draft":
         raise NotFoundException()
     return row

@@ -10,7 +10,8 @@ from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.web import actor, redirect, render
 from app.ops import registrations
-from app.ops.routes.h5 import H5, h5_confirm, service_errors
+from app.ops.routes import service_errors
+from app.ops.routes.h5 import H5, h5_confirm
 
 
 async def _own(request: Request, registration_id: int) -> dict:

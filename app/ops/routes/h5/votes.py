@@ -12,16 +12,15 @@ from app.core.auth import client_ip
 from app.core.forms import Conflict
 from app.core.permissions import login_required
 from app.core.web import actor, form_data, redirect, render
-from app.ops import access, votes
+from app.ops import votes
+from app.ops.routes import service_errors
 
 DEVICE_COOKIE = "tc_dev"
 
 
 async def _shown(vote_id: int) -> dict:
-    try:
+    with service_errors():
         row = await votes.get(vote_id)
-    except access.NotFound:
-        raise NotFoundException() from None
     if row["status"] in ("draft", "pending"):
         raise NotFoundException()
     return row

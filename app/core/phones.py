@@ -1,4 +1,4 @@
-"""Mainland mobile numbers as the pool stores them: 11 digits (the expert's identity, EXP-11)."""
+"""Mainland China mobile numbers as the platform stores them: 11 digits (SMS login, expert identity …)."""
 from __future__ import annotations
 
 import re
@@ -10,6 +10,7 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def normalise(value: str | None) -> str | None:
+    """A mainland mobile number as 11 digits (spaces, dashes, brackets, +86 / 0086 / 86 dropped), else None."""
     digits = re.sub(r"[\s\-().]", "", value or "")
     for prefix in ("+86", "0086", "86"):
         if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
