@@ -19,3 +19,23 @@ async def classes_of_user(user_id: int) -> list[dict]:
 
     return [{k: row[k] for k in ("id", "name", "college_name", "entry_year")}
             for row in await classes.my_classes(user_id)]
+
+
+async def member_user_ids(class_id: int) -> list[int]:
+    """The login accounts of the class's active members and its liaisons (mass messaging, OPS-01)."""
+    from app.core import db
+
+    return [r["user"] for r in await db.fetch(
+        "SELECT \"user\" FROM classes_member WHERE class_id = $1 AND status = 'active'"
+        " UNION SELECT \"user\" FROM classes_liaison WHERE class_id = $1", class_id)]
+
+
+async def class_choices(limit: int = 2000) -> list[tuple[int, str]]:
+    """(id, "name · college · entry year") of the active classes, newest cohorts first — for pickers."""
+    from app.core import db
+
+    rows = await db.fetch("SELECT c.id, c.name, c.entry_year, o.name AS college_name FROM classes_class c"
+                          " LEFT JOIN org_node o ON o.id = c.college WHERE c.status = 'active'"
+                          " ORDER BY c.entry_year DESC NULLS LAST, c.name, c.id LIMIT $1", limit)
+    return [(r["id"], " · ".join(str(x) for x in (r["name"], r["college_name"], r["entry_year"]) if x))
+            for r in rows]

@@ -7,7 +7,7 @@ Activation happens once per process (web, worker, CLI, tests) before anything se
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,6 +94,24 @@ def active() -> list[Module]:
 
 def h5_links() -> list[H5Link]:
     return sorted((link for m in active() for link in m.h5_links), key=lambda link: link.sort)
+
+
+H5LinkProvider = Callable[[], Awaitable[list[H5Link]]]
+_H5_LINK_PROVIDERS: list[H5LinkProvider] = []
+
+
+def register_h5_link_provider(provider: H5LinkProvider) -> None:
+    """Buttons a module computes when /h5 is shown (e.g. micro-pages bound to the alumni home). Idempotent."""
+    if provider not in _H5_LINK_PROVIDERS:
+        _H5_LINK_PROVIDERS.append(provider)
+
+
+async def all_h5_links() -> list[H5Link]:
+    """The declared buttons and the providers' ones, in their sort order."""
+    links = [link for m in active() for link in m.h5_links]
+    for provider in _H5_LINK_PROVIDERS:
+        links.extend(await provider())
+    return sorted(links, key=lambda link: link.sort)
 
 
 def route_files(module: Module) -> list[Any]:

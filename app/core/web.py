@@ -53,8 +53,9 @@ def make_environment() -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(static=_static, csrf_value=_csrf_token, csrf_field=_csrf_input, query=query_url,
                        LOCALES=i18n.LOCALES, current_locale=i18n.current_locale.get)
-    from app.core import cells, charts, qrcodes
+    from app.core import cells, charts, money, qrcodes
 
+    env.filters["yuan"] = money.yuan
     env.globals.update(charts.TEMPLATE_GLOBALS)
     env.globals.update(qrcodes.TEMPLATE_GLOBALS)
     env.globals.update(cells.TEMPLATE_GLOBALS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core import audit, db
+from app.core import audit, db, money
 from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
@@ -59,14 +59,10 @@ def _int(data: dict, name: str, message: str, minimum: int = 0) -> int:
 
 def _fen(data: dict, name: str) -> int:
     """Fees are typed in yuan (e.g. 8 or 8.50) and stored in fen."""
-    raw = str(data.get(name) or "0").strip()
-    try:
-        yuan = round(float(raw) * 100)
-    except ValueError:
-        raise Invalid(name, _("Enter the fee in yuan, e.g. 8 or 8.50.")) from None
-    if yuan < 0 or yuan > 10_000_00:
+    amount = money.fen(data.get(name) or "0")
+    if amount is None or amount > 10_000_00:
         raise Invalid(name, _("Enter the fee in yuan, e.g. 8 or 8.50."))
-    return yuan
+    return amount
 
 
 def _clean_rule(data: dict[str, Any]) -> dict[str, Any]:

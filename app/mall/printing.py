@@ -8,9 +8,6 @@ import json
 import os
 from datetime import datetime
 
-import segno
-from markupsafe import Markup
-
 from app.config import get_settings
 from app.core import audit, db, pdf, settings_store
 from app.core.audit import Actor
@@ -18,6 +15,7 @@ from app.core.barcodes import code128_svg
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy as L
+from app.core.qrcodes import qr_img
 from app.mall.orders import DELIVERY, STATUSES
 
 KINDS = {"sheet": L("Order sheets (A4)"), "packing": L("Packing lists"),
@@ -67,14 +65,6 @@ async def load_orders(actor: Actor, ids: list[int]) -> list[dict]:
         if isinstance(order["address"], str):
             order["address"] = json.loads(order["address"] or "{}")
     return sorted(orders, key=lambda o: position[o["id"]])
-
-
-def qr_img(data: str) -> Markup:
-    """QR as a 1-pixel-per-module PNG scaled up unsmoothed (image-rendering: pixelated): for hundreds of
-    pages a raster image is far cheaper to lay out and write than an SVG path, and prints as crisp.
-    A fixed mask skips segno's evaluation of all eight (3x faster; any mask is valid for scanners)."""
-    uri = segno.make(str(data), error="m", mask=2, micro=False).png_data_uri(scale=1, border=2)
-    return Markup(f'<img class="qr-img" src="{uri}" alt="">')
 
 
 def _when(value: datetime | None) -> str:

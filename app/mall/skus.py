@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core import money
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.mall.categories import split_values
@@ -105,11 +106,8 @@ def clean(names: list[str], rows: list[SkuRow]) -> list[dict]:
         if not row.points:
             raise Invalid(f"sku-{i}-points", _("Enter the price in points."))
         points = _whole(row.points, f"sku-{i}-points", _("Enter a whole number of points."))
-        try:
-            cash = round(float(row.cash or "0") * 100)
-        except ValueError:
-            raise Invalid(f"sku-{i}-cash", _("Enter the cash price in yuan, e.g. 9.90.")) from None
-        if cash < 0:
+        cash = money.fen(row.cash or "0")
+        if cash is None:
             raise Invalid(f"sku-{i}-cash", _("Enter the cash price in yuan, e.g. 9.90."))
         if points == 0 and cash == 0:
             raise Invalid(f"sku-{i}-points", _("Give the SKU a price in points or cash."))

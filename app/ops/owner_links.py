@@ -26,7 +26,9 @@ class ClassEvents:
 
 def register() -> None:
     from app.classes import api as classes
+    from app.ops import interaction
     from app.orgs import api as orgs
 
+    interaction.register()  # an event's wall and album live on the content platform
     orgs.register_event_source(org_events)
     classes.register_event_provider(ClassEvents())

@@ -2,14 +2,17 @@
 ticket type's `taken` only while it is below the quota — under any number of concurrent signups the row lock
 lets exactly `quota` of them through; the rest join the waiting list. A place that frees (a cancellation, a
 rejection, a raised quota) goes to the first person waiting, in the same transaction, who is told by the message
-service. Points tickets are paid through the points API in the signup's transaction (refunded on cancel).
+service. Points tickets are paid through the points API in the signup's transaction (refunded on cancel). A paid
+ticket's place is reserved ("unpaid") until the payment adapter's signed callback arrives or PAY_MINUTES pass
+(the job `ops.unpaid` then frees it for the waiting list); a cancelled paid ticket is refunded through the adapter.
 A person's signups for one event are serialised by an advisory lock, so the per-person limit holds too."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from app.adapters import payment
 from app.core import audit, db, masking, notify, security
 from app.core.audit import Actor
 from app.core.forms import Conflict, Form, Invalid
@@ -21,9 +24,11 @@ from app.ops.access import NotFound
 from app.points import api as points
 from app.records import api as records
 
-STATUSES = {"pending": L("Waiting for approval"), "confirmed": L("Confirmed"), "waitlisted": L("On the waiting list"),
-            "cancelled": L("Cancelled"), "rejected": L("Not accepted")}
-ACTIVE = ("pending", "confirmed", "waitlisted")
+STATUSES = {"pending": L("Waiting for approval"), "unpaid": L("Waiting for payment"), "confirmed": L("Confirmed"),
+            "waitlisted": L("On the waiting list"), "cancelled": L("Cancelled"), "rejected": L("Not accepted")}
+ACTIVE = ("pending", "unpaid", "confirmed", "waitlisted")
+PAY_MINUTES = 15  # how long a paid ticket's place is held for its payment
+PAY_KIND = "ops"  # what the payment adapter's callbacks name for event tickets
 TICKET_PURPOSE = "ops.ticket"
 
 for _code, _name, _body in (
@@ -37,6 +42,10 @@ for _code, _name, _body in (
      L("Your registration for “{{ title }}” waits for the organisers' approval.")),
     ("ops_registration_rejected", L("Event registration not accepted"),
      L("Your registration for “{{ title }}” was not accepted: {{ reason }}")),
+    ("ops_registration_unpaid", L("Event ticket waiting for payment"),
+     L("A place at “{{ title }}” is held for you: pay within {{ minutes }} minutes to keep it.")),
+    ("ops_registration_lapsed", L("Event reservation lapsed"),
+     L("Your place at “{{ title }}” was not paid in time and went to the next person.")),
 ):
     notify.DEFAULT_TEMPLATES.setdefault(_code, (_name, {"inbox": (_name, _body), "sms": ("", _body)}))
 
@@ -79,10 +88,10 @@ def _check_open(event: dict, ticket: dict) -> None:
         raise Conflict(_("This ticket is no longer on sale."))
 
 
-async def _message(user_id: int, template: str, event: dict, registration: dict | None = None, reason: str = "",
+async def tell(user_id: int, template: str, event: dict, registration: dict | None = None, reason: str = "",
                    sms: bool = False) -> None:
     data = {"title": event["title"], "starts": f"{event['starts_at']:%Y-%m-%d %H:%M}", "place": event["place"],
-            "code": registration["code"] if registration else "", "reason": reason}
+            "code": registration["code"] if registration else "", "reason": reason, "minutes": PAY_MINUTES}
     url = f"/h5/tickets/{registration['id']}" if registration else event["url"]
     await notify.notify([user_id], template, data, channels=("inbox", "sms") if sms else ("inbox",), url=url)
 
@@ -100,6 +109,17 @@ async def _charge(registration: dict, ticket: dict, event: dict) -> str:
     await points.spend(registration["user"], ticket["price"], key=key, reason=_("Ticket: %(title)s",
                        title=event["title"]), ref=f"ops_registration:{registration['id']}")
     return key
+
+
+def _placed_status(event: dict, ticket: dict, approved: bool = False) -> str:
+    """The status of a registration that has a place: waiting for approval, for payment, or confirmed."""
+    if event["needs_approval"] and not approved:
+        return "pending"
+    return "unpaid" if ticket["kind"] == "paid" and ticket["price"] > 0 else "confirmed"
+
+
+def _pay_by(status: str) -> datetime | None:
+    return _now() + timedelta(minutes=PAY_MINUTES) if status == "unpaid" else None
 
 
 async def signup(actor: Actor, event_id: int, ticket_id: int, data: dict) -> SignupResult:
@@ -126,12 +146,13 @@ async def signup(actor: Actor, event_id: int, ticket_id: int, data: dict) -> Sig
             raise Conflict(_("You already hold %(n)s ticket(s) of this type, the most one person may.", n=held))
         response_id = await custom_forms.store(event["form"], actor.id, filled)
         placed = await _take_place(ticket_id)
-        status = ("pending" if event["needs_approval"] else "confirmed") if placed else "waitlisted"
+        status = _placed_status(event, ticket) if placed else "waitlisted"
         registration = await db.fetchrow(
             "INSERT INTO ops_registration (event, ticket_type, \"user\", status, holds_place, code, response, name,"
-            " phone, confirmed_at, created_by, updated_by) VALUES ($1, $2, $3, $4::varchar, $5, $6, $7, $8, $9,"
-            " CASE WHEN $4::varchar = 'confirmed' THEN now() END, $10, $10) RETURNING *", event_id, ticket_id, actor.id,
-            status, placed, codes.new_code(), response_id, user["name"] or "", user["phone"] or "", actor.id)
+            " phone, confirmed_at, pay_by, created_by, updated_by) VALUES ($1, $2, $3, $4::varchar, $5, $6, $7, $8,"
+            " $9, CASE WHEN $4::varchar = 'confirmed' THEN now() END, $11, $10, $10) RETURNING *", event_id,
+            ticket_id, actor.id, status, placed, codes.new_code(), response_id, user["name"] or "",
+            user["phone"] or "", actor.id, _pay_by(status))
         if status == "confirmed":
             key = await _charge(registration, ticket, event)
             if key:
@@ -141,17 +162,29 @@ async def signup(actor: Actor, event_id: int, ticket_id: int, data: dict) -> Sig
                            after={"event": event_id, "ticket_type": ticket_id, "status": status},
                            summary=event["title"])
         template = {"confirmed": "ops_registration_confirmed", "pending": "ops_registration_pending",
-                    "waitlisted": "ops_registration_waitlisted"}[status]
-        await _message(actor.id, template, event, registration)
+                    "waitlisted": "ops_registration_waitlisted", "unpaid": "ops_registration_unpaid"}[status]
+        await tell(actor.id, template, event, registration)
     return SignupResult(registration["id"], status, registration["code"])
 
 
-async def _release(registration: dict, event: dict, actor: Actor) -> None:
+async def _paid_amount(registration: dict) -> int:
+    """What a paid ticket cost (a ticket type's price is frozen once places are taken)."""
+    return await db.fetchval("SELECT price FROM ops_ticket_type WHERE id = $1", registration["ticket_type"]) or 0
+
+
+async def release(registration: dict, event: dict, actor: Actor) -> None:
     """Give back the place and points of a registration leaving (in the caller's transaction), then promote."""
     if registration["points_key"]:
         await points.refund(registration["user"], key=f"{registration['points_key']}:refund",
                             original_key=registration["points_key"], reason=_("Ticket cancelled: %(title)s",
                             title=event["title"]))
+    if registration["payment_ref"] and not registration["refund_ref"]:
+        refunded = payment.provider().refund(registration["payment_ref"], await _paid_amount(registration))
+        await db.execute("UPDATE ops_registration SET refund_ref = $2 WHERE id = $1", registration["id"],
+                         refunded.provider_ref)
+        await audit.record(actor, "refund", "ops_registration", registration["id"],
+                           after={"refund_ref": refunded.provider_ref, "amount": refunded.amount},
+                           summary=event["title"])
     if registration["holds_place"]:
         await db.execute("UPDATE ops_ticket_type SET taken = taken - 1 WHERE id = $1", registration["ticket_type"])
         await db.execute("UPDATE ops_registration SET holds_place = FALSE WHERE id = $1", registration["id"])
@@ -178,18 +211,18 @@ async def promote(ticket_id: int, actor: Actor = audit.SYSTEM) -> list[int]:
                 continue
             if not await _take_place(ticket_id):
                 break
-            status = "pending" if event["needs_approval"] else "confirmed"
+            status = _placed_status(event, ticket)
             await db.execute("UPDATE ops_registration SET status = $2::varchar, holds_place = TRUE, confirmed_at ="
-                             " CASE WHEN $2::varchar = 'confirmed' THEN now() END, updated_at = now() WHERE id = $1",
-                             waiting["id"], status)
+                             " CASE WHEN $2::varchar = 'confirmed' THEN now() END, pay_by = $3, updated_at = now()"
+                             " WHERE id = $1", waiting["id"], status, _pay_by(status))
             if status == "confirmed":
                 key = await _charge(waiting, ticket, event)
                 if key:
                     await db.execute("UPDATE ops_registration SET points_key = $2 WHERE id = $1", waiting["id"], key)
             await audit.record(actor, "promote", "ops_registration", waiting["id"],
                                before={"status": "waitlisted"}, after={"status": status}, summary=event["title"])
-            await _message(waiting["user"], "ops_registration_promoted" if status == "confirmed"
-                           else "ops_registration_pending", event, waiting, sms=True)
+            template = {"confirmed": "ops_registration_promoted", "unpaid": "ops_registration_unpaid"}
+            await tell(waiting["user"], template.get(status, "ops_registration_pending"), event, waiting, sms=True)
             promoted.append(waiting["id"])
     return promoted
 
@@ -217,7 +250,7 @@ async def cancel(actor: Actor, registration_id: int) -> None:
         await audit.record(actor, "cancel", "ops_registration", registration_id,
                            before={"status": registration["status"]}, after={"status": "cancelled"},
                            summary=event["title"])
-        await _release(registration, event, actor)
+        await release(registration, event, actor)
 
 
 async def decide(actor: Actor, registration_id: int, approve: bool, reason: str = "") -> None:
@@ -234,20 +267,24 @@ async def decide(actor: Actor, registration_id: int, approve: bool, reason: str 
                 key = await _charge(registration, ticket, event)
             except points.InsufficientPoints:
                 raise Conflict(_("The applicant no longer has enough points for this ticket.")) from None
-            await db.execute("UPDATE ops_registration SET status = 'confirmed', confirmed_at = now(), points_key = $3,"
-                             " updated_at = now(), updated_by = $2 WHERE id = $1", registration_id, actor.id, key)
-            await _message(registration["user"], "ops_registration_confirmed", event, registration, sms=True)
+            status = _placed_status(event, ticket, approved=True)
+            await db.execute("UPDATE ops_registration SET status = $4::varchar, confirmed_at = CASE WHEN"
+                             " $4::varchar = 'confirmed' THEN now() END, points_key = $3, pay_by = $5,"
+                             " updated_at = now(), updated_by = $2 WHERE id = $1", registration_id, actor.id, key,
+                             status, _pay_by(status))
+            await tell(registration["user"], "ops_registration_confirmed" if status == "confirmed"
+                           else "ops_registration_unpaid", event, registration, sms=True)
         else:
             reason = (reason or "").strip()
             if not reason:
                 raise Invalid("reason", _("Give a reason."))
             await db.execute("UPDATE ops_registration SET status = 'rejected', reject_reason = $3, updated_at = now(),"
                              " updated_by = $2 WHERE id = $1", registration_id, actor.id, reason[:300])
-            await _message(registration["user"], "ops_registration_rejected", event, registration, reason)
-            await _release(registration, event, actor)
+            await tell(registration["user"], "ops_registration_rejected", event, registration, reason)
+            await release(registration, event, actor)
         await audit.record(actor, "approve" if approve else "reject", "ops_registration", registration_id,
-                           before={"status": "pending"}, after={"status": "confirmed" if approve else "rejected",
-                                                                "reason": reason}, summary=event["title"])
+                           before={"status": "pending"}, after={"approved": approve, "reason": reason},
+                           summary=event["title"])
 
 
 REG_COLUMNS = ("r.*, t.name AS ticket_name, t.kind AS ticket_kind, t.price AS ticket_price, e.title AS event_title,"

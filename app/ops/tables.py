@@ -78,6 +78,8 @@ class OpsEvent(Stamped, Table, tablename="ops_event"):
     seating = Varchar(length=16, default="none")  # none / seat / table
     table_size = SmallInt(default=10)
     reminder_minutes = JSONB(default=[1440, 120])  # reminders this many minutes before the start
+    wall_enabled = Boolean(default=True)  # attendees post to the interaction wall (moderated by the content platform)
+    tips_enabled = Boolean(default=False)  # attendees tip wall posts with points
     reminders_sent = JSONB(default=[])  # the offsets already sent (reminders.py claims each once)
     initiator = ForeignKey(AppUser, null=True, on_delete=OnDelete.set_null)
     reject_reason = Varchar(length=300, default="")
@@ -115,6 +117,8 @@ class OpsRegistration(Stamped, Table, tablename="ops_registration"):
     phone = Varchar(length=32, default="")
     seat = Varchar(length=32, default="")
     payment_ref = Varchar(length=64, default="")
+    pay_by = Timestamptz(null=True, default=None)  # an unpaid reservation lapses after this
+    refund_ref = Varchar(length=64, default="")
     points_key = Varchar(length=80, default="")
     paid_at = Timestamptz(null=True, default=None)
     confirmed_at = Timestamptz(null=True, default=None)
@@ -254,3 +258,15 @@ class OpsSurvey(Stamped, Table, tablename="ops_survey"):
     ends_at = Timestamptz(null=True, default=None)
     once = Boolean(default=True)
     public = Boolean(default=False)
+
+
+class OpsTip(Table, tablename="ops_tip"):
+    """Points one attendee gave the author of an interaction-wall post (打赏); `key` is the points ledger key of
+    the giver's spend, so a repeated request tips once."""
+    event = ForeignKey(OpsEvent, on_delete=OnDelete.cascade)
+    post_id = BigInt()
+    giver = ForeignKey(AppUser, on_delete=OnDelete.cascade)
+    receiver = ForeignKey(AppUser, on_delete=OnDelete.cascade)
+    points = Integer()
+    key = Varchar(length=80, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())

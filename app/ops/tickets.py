@@ -1,11 +1,11 @@
-"""Ticket types of an event (OPS-02): free or points (paid tickets: the payment adapter, next increment), each
+"""Ticket types of an event (OPS-02): free, paid (cash in fen through the payment adapter) or points, each
 with a quota, a sale window and a per-person limit. `taken` is only ever changed by registrations.py, in the
 same statement that checks the quota."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from app.core import audit, db
+from app.core import audit, db, money
 from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
@@ -13,7 +13,7 @@ from app.core.i18n import lazy as L
 from app.ops import events
 from app.ops.access import NotFound
 
-KINDS = {"free": L("Free"), "points": L("Points")}
+KINDS = {"free": L("Free"), "paid": L("Paid ticket (cash)"), "points": L("Points")}
 QUOTA_MAX = 100_000
 
 
@@ -22,7 +22,16 @@ async def ticket_types(event_id: int) -> list[dict]:
     for row in rows:
         row["left"] = max(0, row["quota"] - row["taken"])
         row["kind_label"] = str(KINDS.get(row["kind"], row["kind"]))
+        row["price_label"] = price_label(row)
     return rows
+
+
+def price_label(ticket: dict) -> str:
+    if ticket["kind"] == "points":
+        return _("%(n)s points", n=ticket["price"])
+    if ticket["kind"] == "paid":
+        return money.yuan(ticket["price"])
+    return _("Free admission")
 
 
 def _clean(values: dict) -> dict:
@@ -45,6 +54,10 @@ def _clean(values: dict) -> dict:
             raise Invalid(key, _("Between %(lo)s and %(hi)s.", lo=lo, hi=hi))
     if kind == "points" and numbers["price"] <= 0:
         raise Invalid("price", _("A points ticket costs at least 1 point."))
+    if kind == "paid":
+        numbers["price"] = money.fen(values.get("price_yuan")) or 0
+        if not 1 <= numbers["price"] <= 10_000_000:
+            raise Invalid("price_yuan", _("Enter the price in yuan, e.g. 50 or 49.90."))
     if kind == "free":
         numbers["price"] = 0
     for key in ("sale_starts", "sale_ends"):

@@ -1,12 +1,14 @@
 """Votes (OPS-04): options (with an image), a time window, up to `max_choices` options per person (one ballot per
 option, never twice: a unique index), verified alumni only when asked, results shown live, after closing or only
 to organisers. Anti-abuse: rate limits per IP and per device cookie; a burst from one address (more than
-BURST_BALLOTS ballots in BURST_SECONDS) is audited as suspicious; every ballot keeps its IP and device."""
+BURST_BALLOTS ballots in BURST_SECONDS) is audited as suspicious; every ballot keeps its IP and device.
+An alumnus may propose a vote for an org or class they belong to (`propose`): it waits, with its options, for the
+owner's organisers (a todo), who open it or turn it down with a reason the proposer is told."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.core import audit, db, ratelimit, uploads
+from app.core import audit, db, notify, ratelimit, todos, uploads
 from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
@@ -22,6 +24,8 @@ STATUSES = {"draft": L("Draft"), "pending": L("Waiting for approval"), "open": L
 PER_IP = (60, 60)  # ballots per minute from one address (a campus NAT carries many people)
 PER_DEVICE = (10, 60)
 BURST_BALLOTS, BURST_SECONDS = 30, 60
+TODO_KIND = "ops.vote.approval"
+MAX_PROPOSED_OPTIONS = 20
 
 
 async def get(vote_id: int) -> dict:
@@ -36,8 +40,9 @@ async def options(vote_id: int) -> list[dict]:
     return await db.fetch("SELECT * FROM ops_vote_option WHERE vote = $1 ORDER BY sort, id", vote_id)
 
 
-async def create(actor: Actor, values: dict, owner: tuple[str, int] = ("hq", 0)) -> int:
-    await access.require_manage(actor, owner)
+async def create(actor: Actor, values: dict, owner: tuple[str, int] = ("hq", 0), *, status: str = "draft") -> int:
+    if status != "pending":
+        await access.require_manage(actor, owner)
     title = (values.get("title") or "").strip()
     if not title:
         raise Invalid("title", _("This field is required."))
@@ -53,12 +58,59 @@ async def create(actor: Actor, values: dict, owner: tuple[str, int] = ("hq", 0))
     async with db.transaction():
         vote_id = await db.fetchval(
             "INSERT INTO ops_vote (owner_kind, owner_id, title, description, starts_at, ends_at, max_choices,"
-            " verified_only, results, created_by, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)"
-            " RETURNING id", owner[0], owner[1], title[:200], (values.get("description") or "").strip()[:2000],
-            starts, ends, max_choices, bool(values.get("verified_only")), results, actor.id)
+            " verified_only, results, status, created_by, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+            " $11, $10, $10) RETURNING id", owner[0], owner[1], title[:200],
+            (values.get("description") or "").strip()[:2000], starts, ends, max_choices,
+            bool(values.get("verified_only")), results, actor.id, status)
         await audit.record(actor, "create", "ops_vote", vote_id, after={"title": title, "results": results},
                            summary=title)
     return vote_id
+
+
+async def propose(actor: Actor, owner: tuple[str, int], values: dict, option_labels: list[str]) -> int:
+    """An alumnus's vote for their org or class (OPS-04): created with its options, waiting for the owner's
+    organisers. Raises NotAllowed (not a member), Invalid (no title, fewer than two or too many options)."""
+    owner = (owner[0], int(owner[1]))
+    if not await access.may_initiate(actor, owner):
+        raise access.NotAllowed()
+    labels = [x.strip()[:200] for x in option_labels if x and x.strip()]
+    if len(labels) < 2:
+        raise Invalid("options", _("Give at least two options, one per line."))
+    if len(labels) > MAX_PROPOSED_OPTIONS or len(set(labels)) != len(labels):
+        raise Invalid("options", _("Up to %(n)s different options, one per line.", n=MAX_PROPOSED_OPTIONS))
+    async with db.transaction():
+        vote_id = await create(actor, {**values, "verified_only": True}, owner, status="pending")
+        for sort, label in enumerate(labels, 1):
+            await db.execute("INSERT INTO ops_vote_option (vote, label, sort, created_by, updated_by) VALUES"
+                             " ($1, $2, $3, $4, $4)", vote_id, label, sort, actor.id)
+        await todos.open_todo(TODO_KIND, f"ops_vote:{vote_id}", _("Vote to approve: %(title)s",
+                              title=values.get("title", "")[:100]), f"/admin/ops/votes/{vote_id}", access.MANAGE)
+    return vote_id
+
+
+async def decide(actor: Actor, vote_id: int, approve: bool, reason: str = "") -> None:
+    """The organisers open a proposed vote, or turn it down (closed, never opened) with a reason."""
+    vote = await get(vote_id)
+    await access.require_manage(actor, (vote["owner_kind"], vote["owner_id"]))
+    if vote["status"] != "pending":
+        raise Conflict(_("That is not possible now."))
+    reason = (reason or "").strip()[:300]
+    if not approve and not reason:
+        raise Invalid("reason", _("Give a reason."))
+    if approve:
+        await set_status(actor, vote_id, "open")
+    else:
+        async with db.transaction():
+            await db.execute("UPDATE ops_vote SET status = 'closed', updated_at = now(), updated_by = $2 WHERE id = $1",
+                             vote_id, actor.id)
+            await audit.record(actor, "reject", "ops_vote", vote_id, before={"status": "pending"},
+                               after={"status": "closed", "reason": reason}, summary=vote["title"])
+    await todos.close_todo(f"ops_vote:{vote_id}", actor.id)
+    if vote["created_by"]:
+        body = _("Your vote “%(title)s” is open.", title=vote["title"]) if approve else \
+            _("Your vote “%(title)s” was not accepted: %(reason)s", title=vote["title"], reason=reason)
+        await notify.notify([vote["created_by"]], "generic", {"title": body, "body": body},
+                            url=f"/h5/votes/{vote_id}" if approve else "")
 
 
 async def add_option(actor: Actor, vote_id: int, label: str, image: tuple[str, bytes] | None = None) -> int:

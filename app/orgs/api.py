@@ -38,3 +38,23 @@ async def may_manage(actor: Actor, org_id: int) -> bool:
 async def managed_org_ids(actor: Actor) -> list[int] | None:
     """The orgs this actor manages (None: all)."""
     return await admins.managed_ids(actor)
+
+
+async def member_user_ids(org_id: int) -> list[int]:
+    """The login accounts of the org's active members (mass messaging, OPS-01)."""
+    from app.core import db
+
+    return [r["user"] for r in await db.fetch(
+        'SELECT DISTINCT "user" FROM orgs_member WHERE org = $1 AND status = \'active\'', org_id)]
+
+
+async def org_choices(ids: list[int] | None = None) -> list[tuple[int, str]]:
+    """(id, name) of the active orgs, only these ids when given (None: all) — for pickers in other modules."""
+    from app.core import db
+
+    if ids is None:
+        rows = await db.fetch("SELECT id, name FROM orgs_org WHERE status = 'active' ORDER BY name, id")
+    else:
+        rows = await db.fetch("SELECT id, name FROM orgs_org WHERE status = 'active' AND id = ANY($1::bigint[])"
+                              " ORDER BY name, id", list(ids))
+    return [(r["id"], r["name"]) for r in rows]

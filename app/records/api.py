@@ -111,3 +111,24 @@ async def update_own_record(user_id: int, values: dict, source: str) -> dict[str
         raise NotFound(user_id)
     return await auto_update.apply_self_update(person["id"], values, source)
 
+
+async def linked_user_ids(actor, f: PersonFilters) -> list[int]:
+    """The login accounts linked to the records this actor sees that match the records list's filters
+    (mass messaging, OPS-01: the audience of a records query or tag)."""
+    from app.core import db
+
+    args: list = []
+    where = filter_where(actor, f, args)
+    return [r["user"] for r in await db.fetch(
+        f'SELECT DISTINCT p."user" FROM rec_person p WHERE {where.sql()} AND p."user" IS NOT NULL', *args)]
+
+
+async def tag_choices(actor, kind: str = "manual") -> list[tuple[int, str]]:
+    """(id, name) of the tags of this kind the actor may use: whole-school ones and those of nodes in their scope
+    (tags.py's choices; here so other modules reach it without importing back into the records services)."""
+    from app.core import db
+
+    args: list = [kind]
+    rows = await db.fetch(f"SELECT t.id, t.name FROM rec_tag t WHERE t.kind = $1 AND (t.org IS NULL OR"
+                          f" {actor.scope.sql('t.org', None, args)}) ORDER BY t.name, t.id", *args)
+    return [(r["id"], r["name"]) for r in rows]

@@ -59,10 +59,7 @@ async def list_tags(actor: Actor, kind: str = "", q: str = "", req: PageRequest 
 
 
 async def choices(actor: Actor, kind: str = "manual") -> list[tuple[int, str]]:
-    args: list = [kind]
-    rows = await db.fetch(f"SELECT t.id, t.name FROM rec_tag t WHERE t.kind = $1 AND {_tag_scope(actor, args)}"
-                          f" ORDER BY t.name, t.id", *args)
-    return [(r["id"], r["name"]) for r in rows]
+    return await api.tag_choices(actor, kind)
 
 
 async def get_tag(actor: Actor, tag_id: int) -> dict:

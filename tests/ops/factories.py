@@ -22,13 +22,15 @@ async def make_user(db, name: str = "校友", perms: tuple[str, ...] = ()) -> Ac
 async def make_event(title: str = "校友返校日", *, quota: int = 50, kind: str = "free", price: int = 0,
                      per_person: int = 1, needs_approval: bool = False, owner=("hq", 0), starts_in_days: int = 7,
                      **values) -> tuple[int, int]:
-    """A published HQ event with one ticket type; returns (event id, ticket type id)."""
+    """A published HQ event with one ticket type (a paid ticket's price in fen); returns (event id, ticket type
+    id)."""
     start = datetime.now(UTC) + timedelta(days=starts_in_days)
     event_id = await events.create_event(SYSTEM, owner, {"title": title, "starts_at": start,
                                                          "ends_at": start + timedelta(hours=3), "place": "大礼堂",
                                                          "needs_approval": needs_approval, **values})
     ticket_id = (await tickets.ticket_types(event_id))[0]["id"]
     await tickets.save_ticket_type(SYSTEM, event_id, {"name": "普通票", "kind": kind, "price": price, "quota": quota,
-                                                      "per_person": per_person}, ticket_id)
+                                                      "per_person": per_person, "price_yuan": f"{price / 100:.2f}"},
+                                   ticket_id)
     await events.set_status(SYSTEM, event_id, "published")
     return event_id, ticket_id

@@ -31,6 +31,8 @@ async def pay_page(request: Request, order_id: int) -> Response:
 @post("/pay/local/callback", guards=H5)
 async def pay_callback(request: Request) -> Response:
     paid = provider().verify_callback((await form_data(request)).get("token") or "")
+    if paid.kind != "mall":
+        raise PermissionDenied()
     order = await orders.get(paid.order_id)
     if paid.amount != order["cash_total"]:
         raise PermissionDenied()

@@ -1,5 +1,5 @@
 """An event's ticket types and signup form on the desktop (OPS-02): add, change and delete ticket types (quota,
-sale window, per-person limit, free or points), and the form builder — questions of every kind, required,
+sale window, per-person limit, free, paid or points), and the form builder — questions of every kind, required,
 options, skip logic ("ask only when …"), moved up or down, deleted behind a confirm page."""
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ TICKET_FIELDS = [
     Field("name", L("Ticket type"), required=True, max_length=100),
     Field("kind", L("Kind"), "select", required=True, choices=list(tickets.KINDS.items())),
     Field("price", L("Points (points tickets)"), "int", min_value=0, max_value=1_000_000),
+    Field("price_yuan", L("Price in yuan (paid tickets)"), max_length=12),
     Field("quota", L("Places"), "int", required=True, min_value=1, max_value=tickets.QUOTA_MAX),
     Field("per_person", L("Per person at most"), "int", required=True, min_value=1, max_value=20),
     Field("sale_starts", L("On sale from"), "datetime"),
@@ -44,7 +45,7 @@ async def _page(request: Request, event: dict, *, ticket_form: Form | None = Non
                 question_form: Form | None = None, status: int = 200) -> Response:
     items = await custom_forms.questions(event["form"])
     return await render(request, "ops/admin/setup.html", ticket_types=await tickets.ticket_types(event["id"]),
-                        questions=items, by_key={q.key: q for q in items},
+                        questions=items, by_key={q.key: q for q in items}, kinds=list(tickets.KINDS.items()),
                         ticket_form=ticket_form or Form(TICKET_FIELDS, data={"kind": "free", "quota": "100",
                                                                              "per_person": "1"}),
                         question_form=question_form or Form(question_fields(items), data={"kind": "text"}),

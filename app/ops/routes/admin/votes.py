@@ -95,6 +95,16 @@ async def vote_confirm(request: Request, vote_id: int, action: str) -> Response:
 @post(f"{BASE}/{{vote_id:int}}/{{action:str}}", guards=GUARD)
 async def vote_action(request: Request, vote_id: int, action: str) -> Response:
     await _vote(vote_id)
+    if action in ("approve", "reject"):  # an alumnus's proposal (OPS-04)
+        try:
+            with service_errors():
+                await votes.decide(actor(request), vote_id, action == "approve",
+                                   (await form_data(request)).get("reason") or "")
+        except (Conflict, Invalid) as exc:
+            return redirect(request, f"{BASE}/{vote_id}", exc.message if isinstance(exc, Invalid) else str(exc),
+                            "error")
+        return redirect(request, f"{BASE}/{vote_id}", _("Vote opened.") if action == "approve"
+                        else _("The proposal was turned down."))
     if action not in ("open", "close"):
         raise NotFoundException()
     try:

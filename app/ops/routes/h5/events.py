@@ -20,7 +20,8 @@ from app.points import api as points
 
 SIGNED_UP = {"confirmed": L("You are registered: your e-ticket is below."),
              "waitlisted": L("The event is full: you are on the waiting list. We tell you when a place frees."),
-             "pending": L("Registration received: it waits for the organisers' approval.")}
+             "pending": L("Registration received: it waits for the organisers' approval."),
+             "unpaid": L("Your place is held: pay now to confirm it.")}
 
 
 @get("/h5/events", guards=H5)
@@ -90,7 +91,9 @@ async def signup(request: Request, event_id: int) -> Response:
         questions = await custom_forms.questions(event["form"])
         return await _signup_page(request, event, ticket, Form(custom_forms.core_fields(questions), data=data),
                                   message, status=422)
-    return redirect(request, f"/h5/tickets/{done.registration_id}", str(SIGNED_UP[done.status]))
+    target = f"/pay/local/ops/{done.registration_id}" if done.status == "unpaid" else \
+        f"/h5/tickets/{done.registration_id}"
+    return redirect(request, target, str(SIGNED_UP[done.status]))
 
 
 ROUTES = [event_list, event_detail, signup_form, signup]

@@ -31,7 +31,8 @@ async def _form(request: Request, data: dict, errors: dict | None = None, status
 async def send_form(request: Request) -> Response:
     params = request.query_params
     data = {"account": params.get("account") or "", "mode": "template" if params.get("template") else "text",
-            "template": params.get("template") or "", "to": params.get("to") or "", "when": "now"}
+            "template": params.get("template") or "", "to": params.get("to") or "", "when": "now",
+            "text": params.get("text") or ""}  # a prefilled text: e.g. a micro-page's link (SMS-12)
     return await _form(request, data)
 
 

@@ -13,7 +13,7 @@ from app.support import inbox, users
 async def h5_home(request: Request) -> Response:
     user = request.scope["user"]
     return await render(request, "support/h5/me.html", profile=await users.get_profile(user.id),
-                        messages=await inbox.latest(user.id, 5), links=modules.h5_links(),
+                        messages=await inbox.latest(user.id, 5), links=await modules.all_h5_links(),
                         share_title=None, share_description=None)
 
 
