@@ -22,7 +22,8 @@ SECURITY_HEADERS = [
     ResponseHeader(name="X-Frame-Options", value="SAMEORIGIN"),
     ResponseHeader(name="Referrer-Policy", value="same-origin"),
     ResponseHeader(name="Content-Security-Policy",
-                   value="default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+                   value="default-src 'self'; img-src 'self' data: blob:; media-src 'self' https:; "
+                         "style-src 'self' 'unsafe-inline'; "
                          "script-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'self'"),
     ResponseHeader(name="Permissions-Policy", value="camera=(), microphone=(), geolocation=()"),
 ]
