@@ -1,0 +1,1 @@
+"""Tables of tag groups (EXP-16) and the import/export configuration (EXP-11)."""

@@ -1,0 +1,1 @@
+"""Placeholder: the import spec of experts (EXP-11)."""

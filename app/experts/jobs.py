@@ -1,0 +1,1 @@
+"""Placeholder: background jobs of the expert pool (invitation reminders)."""

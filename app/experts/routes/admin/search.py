@@ -1,0 +1,2 @@
+"""Placeholder: routes filled in by the routes/admin/search work."""
+ROUTES: list = []

@@ -1,0 +1,2 @@
+"""Placeholder: routes filled in by the routes/admin/tags work."""
+ROUTES: list = []

@@ -1,0 +1,1 @@
+"""Tables of the smart search (EXP-15): saved searches."""
