@@ -11,4 +11,4 @@ APP_REGISTRY = AppRegistry(apps=["app.core.piccolo_app", "app.records.piccolo_ap
                                    "app.sms.piccolo_app", "app.mall.piccolo_app",
                                    "app.identity.piccolo_app", "app.content.piccolo_app",
                                    "app.orgs.piccolo_app", "app.classes.piccolo_app",
-                                   "app.experts.piccolo_app", "app.ops.piccolo_app"])
+                                   "app.experts.piccolo_app", "app.ops.piccolo_app", "app.im.piccolo_app"])

@@ -13,7 +13,7 @@ from litestar.template.config import TemplateConfig
 
 from app import modules
 from app.config import ROOT, get_settings
-from app.core import db, i18n, sessions, warmup, web
+from app.core import db, i18n, realtime, sessions, warmup, web
 from app.core.auth import session_middleware
 from app.core.modules import route_files
 
@@ -48,6 +48,7 @@ async def _on_startup() -> None:
 
 async def _on_shutdown() -> None:
     await sessions.stop_listener()
+    await realtime.stop()
     await db.close_pool()
 
 

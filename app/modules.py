@@ -18,6 +18,7 @@ MODULES = [
     "app.classes.module",  # class spaces generated from the records, rosters, stories, cohesion ranking
     "app.ops.module",  # operations: events, check-in, votes, surveys, micro-pages, lottery, coupons, mass messages
     "app.experts.module",  # the expert pool: applications, approvals, portal, certificates, search
+    "app.im.module",  # the messenger: chats, groups, receipts, recall, realtime over SSE
 ]
 
 
