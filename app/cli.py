@@ -79,7 +79,8 @@ def _serve(with_worker: bool, with_sink: bool, with_idp: bool = False) -> None:
 
     try:
         Granian("app.main:create_app", factory=True, interface=Interfaces.ASGI, address=settings.host,
-                port=settings.port, workers=settings.workers, log_access=False).serve()
+                port=settings.port, workers=settings.workers, log_access=False, backlog=settings.backlog,
+                backpressure=settings.max_concurrency).serve()
     finally:
         for child in children:
             child.terminate()

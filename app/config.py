@@ -46,6 +46,10 @@ class Settings:
     idp_url: str = field(default_factory=lambda: os.environ.get("TC_IDP_URL", "http://127.0.0.1:8766"))
     session_days: int = 14
     workers: int = field(default_factory=lambda: int(os.environ.get("WEB_WORKERS", "1")))
+    # Requests one worker serves at once: open SSE streams count (granian's default, backlog / workers, would
+    # queue the 1,025th chat page of a worker behind the others); the accept queue of the listening socket.
+    max_concurrency: int = field(default_factory=lambda: int(os.environ.get("WEB_MAX_CONCURRENCY", "10000")))
+    backlog: int = field(default_factory=lambda: int(os.environ.get("WEB_BACKLOG", "2048")))
 
     def public_url(self) -> str:
         return self.base_url or f"http://{self.host}:{self.port}"

@@ -162,3 +162,51 @@ class IdpProcess:
             self.proc.kill()
             self.proc.wait(5)
         self._log.close()
+
+
+class RedisServer:
+    """A real `redis-server` (Debian package, installed by ./dev test) on a free 127.0.0.1 port, no persistence:
+    the channels layer of several web processes (IM-13)."""
+
+    def __init__(self, log_path):
+        import socket
+        from pathlib import Path
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log_path = Path(log_path)
+
+    def __enter__(self) -> "RedisServer":
+        import shutil
+        import socket
+        import subprocess
+        import time
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed (./dev test installs the Debian package)")
+        self.log_path.parent.mkdir(exist_ok=True)
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no"], stdout=self._log, stderr=subprocess.STDOUT)
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"redis-server exited; see {self.log_path}") from None
+            time.sleep(0.1)
+        raise RuntimeError(f"redis-server did not answer; see {self.log_path}")
+
+    def __exit__(self, *exc) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.proc.kill()
+        self._log.close()

@@ -4,14 +4,16 @@
   below them), never deleted or blacklisted ones, minus the excluded experts and anyone whose employer is one
   of the units to avoid.
 - `register_review_opening(fn)`: the reviews module tells the pool when an expert's next review opens, so
-  contact data is revealed only `experts.reveal_hours` before it (see masking.py)."""
+  contact data is revealed only `experts.reveal_hours` before it (see masking.py).
+- `invite(actor, expert_id, project_ref, title, opens_at, …)` / `invitations_of(expert_id, project_ref)`: the
+  reviews module's invitations (invitations.py), answered by the expert on the phone."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
 from app.core import db
-from app.experts import taxonomy
+from app.experts import experts, taxonomy
 
 # async fn(expert_id) -> datetime | None: when the next review this expert is drawn for opens
 _review_opening: list[Callable[[int], Awaitable[datetime | None]]] = []
@@ -43,4 +45,21 @@ async def eligible(field_ids: list[int], *, exclude_experts: list[int] | None = 
 
 async def is_drawable(expert_id: int) -> bool:
     """False for deleted and blacklisted experts: they are never drawn and cannot accept invitations."""
-    return await db.fetchval("SELECT status = 'formal' FROM exp_expert WHERE id = $1", expert_id) is True
+    return await experts.is_drawable(expert_id)
+
+
+async def invite(actor, expert_id: int, project_ref: str, title: str, opens_at: datetime, *,
+                 department: int | None = None, place: str = "", files: list | None = None) -> int:
+    """Invite a formal expert to a project (`project_ref` like "reviews:12"; files as (name, bytes) pairs). Raises
+    app.core.forms.Invalid (deleted/blacklisted expert, already invited, opening in the past). See invitations.py."""
+    from app.experts import invitations
+
+    return await invitations.invite(actor, expert_id, project_ref, title, opens_at, department, place, files or [])
+
+
+async def invitations_of(expert_id: int, project_ref: str | None = None) -> list[dict]:
+    """The expert's invitations (optionally of one project), newest opening first: id, project_ref,
+    project_title, opens_at, status (invited/accepted/declined/left/cancelled/attended), fee_status."""
+    from app.experts import invitations
+
+    return await invitations.invitations_of(expert_id, project_ref)

@@ -7,7 +7,7 @@ from app.core import audit
 from app.core.audit import Actor
 from app.core.masking import mask, shown_fields
 
-PERSONAL = {"name": "name", "phone": "phone", "email": "email"}
+PERSONAL = {"name": "name", "phone": "phone", "email": "email", "holder": "name", "signed_name": "name"}
 
 
 def mask_values(viewer: Actor, entry: dict) -> None:
@@ -21,5 +21,5 @@ def mask_application(viewer: Actor, entry: dict) -> None:
         entry["summary"] = mask("name", entry["summary"])
 
 
-audit.register_view("exp_expert", mask=mask_values)
+audit.register_view("exp_expert", "exp_invitation", "exp_fee", mask=mask_values)
 audit.register_view("exp_application", mask=mask_application, personal_summary=True)

@@ -23,6 +23,7 @@ class ExpInvitation(Stamped, Table, tablename="exp_invitation"):
     reason = Text(default="")  # why declined / left
     responded_at = Timestamptz(null=True, default=None)
     invited_by = ForeignKey(AppUser, null=True, default=None, on_delete=OnDelete.set_null)
+    reminded_at = Timestamptz(null=True, default=None)  # the 24 h reminder went out (jobs.py)
 
 
 class ExpFee(Stamped, Table, tablename="exp_fee"):
@@ -35,6 +36,7 @@ class ExpFee(Stamped, Table, tablename="exp_fee"):
     signature_key = Varchar(length=200, default="")  # storage key of the drawn signature (PNG)
     signed_name = Varchar(length=64, default="")  # the typed name (fallback, or beside the drawing)
     signed_at = Timestamptz(null=True, default=None)
+    signed_ip = Varchar(length=64, default="")
     note = Text(default="")
 
 

@@ -3,7 +3,7 @@ taxonomy of fields, blacklist, smart search and statistics. Self-contained: it r
 support platform alone. This file is its table of contents: everything it registers with the app."""
 from app.core.i18n import N_
 from app.core.menus import MenuEntry
-from app.core.modules import H5Link, Module, PermissionGroup
+from app.core.modules import H5Link, Module, PermissionGroup, Schedule
 
 MODULE = Module(
     name="experts",
@@ -36,7 +36,7 @@ MODULE = Module(
                   "experts"),
         MenuEntry("experts.invitations", N_("Invitations and fees"), "/admin/experts/invitations", "mail",
                   "exp.invite.manage", 5, "experts"),
-        MenuEntry("experts.import", N_("Import experts"), "/admin/imports/experts", "upload", "exp.expert.export", 6,
+        MenuEntry("experts.import", N_("Import experts"), "/admin/experts/import", "upload", "exp.expert.export", 6,
                   "experts"),
         MenuEntry("experts.tags", N_("Tag groups"), "/admin/experts/tags", "tag", "exp.expert.edit", 7, "experts"),
         MenuEntry("experts.stats", N_("Statistics and reports"), "/admin/experts/stats", "chart", "exp.stats.view", 8,
@@ -63,6 +63,7 @@ MODULE = Module(
         "routes.h5.fees",
     ),
     jobs=("jobs",),
+    schedules=(Schedule("experts.invitation_reminders", "experts.invitation_reminders", 3600),),
     import_specs=("import_spec",),
     audit_views=("audit_view",),
     demo="demo",

@@ -3,6 +3,7 @@ limit, membership checks every route goes through, and the chat list with unread
 from __future__ import annotations
 
 import json
+import re
 
 from app.core import audit, db, realtime, settings_store
 from app.core.audit import Actor
@@ -13,6 +14,7 @@ from app.core.pagination import Page, PageRequest
 CHANNEL = "im"
 DEFAULT_GROUP_LIMIT = 1000
 HARD_GROUP_LIMIT = 5000
+_MENTION = re.compile(r"@([^\s@,，:：]{1,64})")
 
 
 class NotMember(Exception):
@@ -32,7 +34,7 @@ async def _active_users(ids: list[int]) -> list[int]:
     return [r["id"] for r in rows]
 
 
-async def _announce_join(conversation: int, users: list[int]) -> None:
+async def announce_join(conversation: int, users: list[int]) -> None:
     """Open streams of these users start receiving the conversation's events."""
     await realtime.publish(CHANNEL, json.dumps({"k": "join", "c": conversation, "u": users}))
 
@@ -56,7 +58,7 @@ async def direct(actor: Actor, other: int) -> int:
         await db.execute('INSERT INTO im_member (conversation, "user", role) SELECT $1, u, \'member\''
                          " FROM unnest($2::bigint[]) u", conversation, [actor.id, other])
         await audit.record(actor, "create", "im_conversation", conversation, after={"kind": "direct", "with": other})
-    await _announce_join(conversation, [actor.id, other])
+    await announce_join(conversation, [actor.id, other])
     return conversation
 
 
@@ -84,7 +86,7 @@ async def create_group(actor: Actor, title: str, members: list[int], *, source: 
             " ELSE 'member' END FROM unnest($2::bigint[]) u", conversation, users, actor.id or 0)
         await audit.record(actor, "create", "im_conversation", conversation,
                            after={"kind": "group", "title": title, "members": len(users), "source": source})
-    await _announce_join(conversation, users)
+    await announce_join(conversation, users)
     return conversation
 
 
@@ -124,7 +126,7 @@ async def add_members(actor: Actor, conversation: int, users: list[int]) -> int:
                            after={"users": [r["user"] for r in added]})
     ids = [r["user"] for r in added]
     if ids:
-        await _announce_join(conversation, ids)
+        await announce_join(conversation, ids)
     return len(ids)
 
 
@@ -155,8 +157,8 @@ async def chat_list(user_id: int, req: PageRequest) -> Page:
 async def unread_total(user_id: int) -> int:
     return await db.fetchval(
         "SELECT count(*) FROM im_member m JOIN im_message x ON x.conversation = m.conversation AND x.id > m.read_upto"
-        ' WHERE m."user" = $1 AND m.left_at IS NULL AND NOT m.muted AND x.sender IS DISTINCT FROM $1'
-        " AND x.recalled_at IS NULL", user_id) or 0
+        ' WHERE m."user" = $1 AND m.left_at IS NULL AND x.sender IS DISTINCT FROM $1 AND x.recalled_at IS NULL'
+        " AND (NOT m.muted OR x.mentions @> to_jsonb(m.\"user\"))", user_id) or 0
 
 
 async def members(conversation: int, limit: int = 200) -> list[dict]:
@@ -165,3 +167,76 @@ async def members(conversation: int, limit: int = 200) -> list[dict]:
         " m.delivered_upto FROM im_member m JOIN app_user u ON u.id = m.\"user\""
         " WHERE m.conversation = $1 AND m.left_at IS NULL ORDER BY m.role <> 'owner', m.role <> 'admin', m.id"
         " LIMIT $2", conversation, limit)
+
+
+def _may_manage(me: dict) -> None:
+    if me["kind"] != "group" or me["role"] not in ("owner", "admin"):
+        raise Conflict(_("Only the group's owner and admins can do this."))
+
+
+async def rename(actor: Actor, conversation: int, title: str) -> None:
+    me = await require_member(actor, conversation)
+    _may_manage(me)
+    title = (title or "").strip()
+    if not title or len(title) > 100:
+        raise Invalid("title", _("Give the group a name of at most %(n)s characters.", n=100))
+    await db.execute("UPDATE im_conversation SET title = $2, updated_by = $3, updated_at = now() WHERE id = $1",
+                     conversation, title, actor.id)
+    await audit.record(actor, "rename", "im_conversation", conversation, before={"title": me["title"]},
+                       after={"title": title})
+
+
+async def set_role(actor: Actor, conversation: int, user: int, role: str) -> None:
+    """The owner makes a member an admin or takes it back."""
+    me = await require_member(actor, conversation)
+    if me["kind"] != "group" or me["role"] != "owner":
+        raise Conflict(_("Only the group's owner can appoint admins."))
+    if role not in ("admin", "member") or user == actor.id:
+        raise Invalid("role", _("Choose admin or member for someone else."))
+    done = await db.execute('UPDATE im_member SET role = $3 WHERE conversation = $1 AND "user" = $2 AND left_at IS NULL'
+                            " AND role <> 'owner'", conversation, user, role)
+    if done.endswith(" 0"):
+        raise Invalid("user", _("This person is not in the group."))
+    await audit.record(actor, "set_role", "im_conversation", conversation, after={"user": user, "role": role})
+
+
+async def remove_member(actor: Actor, conversation: int, user: int) -> None:
+    """An admin removes someone, or anyone leaves (user = oneself). The owner hands over before leaving."""
+    me = await require_member(actor, conversation)
+    if me["kind"] != "group":
+        raise Conflict(_("People are added to groups, not to 1:1 chats."))
+    if user != actor.id:
+        _may_manage(me)
+    target = await member(conversation, user)
+    if target is None:
+        raise Invalid("user", _("This person is not in the group."))
+    if target["role"] == "owner":
+        raise Conflict(_("The owner cannot leave or be removed; appoint another owner first."))
+    if target["role"] == "admin" and me["role"] != "owner" and user != actor.id:
+        raise Conflict(_("Only the group's owner can remove an admin."))
+    await db.execute('UPDATE im_member SET left_at = now(), role = \'member\' WHERE conversation = $1 AND "user" = $2',
+                     conversation, user)
+    await audit.record(actor, "leave" if user == actor.id else "remove", "im_conversation", conversation,
+                       after={"user": user})
+
+
+async def set_muted(actor: Actor, conversation: int, muted: bool) -> None:
+    """A muted conversation does not count in the unread badge — except messages that @mention you."""
+    await require_member(actor, conversation)
+    await db.execute('UPDATE im_member SET muted = $3 WHERE conversation = $1 AND "user" = $2', conversation,
+                     actor.id, muted)
+    await audit.record(actor, "mute" if muted else "unmute", "im_conversation", conversation)
+
+
+async def mentioned(conversation: int, body: str) -> list[int]:
+    """Members named as @name (their display name or account name) in a group message."""
+    if "@" not in body:
+        return []
+    names = {n for n in _MENTION.findall(body)}
+    if not names:
+        return []
+    rows = await db.fetch(
+        'SELECT m."user" FROM im_member m JOIN app_user u ON u.id = m."user" WHERE m.conversation = $1'
+        " AND m.left_at IS NULL AND (u.name = ANY($2::text[]) OR u.username = ANY($2::text[]))",
+        conversation, sorted(names))
+    return [r["user"] for r in rows]

@@ -45,36 +45,51 @@ async def _publish(event_id: int, conversation: int, kind: str) -> None:
     await realtime.publish(CHANNEL, json.dumps({"k": kind, "e": event_id, "c": conversation}))
 
 
-async def send(actor: Actor, conversation: int, body: str, *, client_ref: str | None = None) -> int:
-    """Post a text message; the same `client_ref` (the form's one-time key) posted twice is one message."""
+async def send(actor: Actor, conversation: int, body: str, *, client_ref: str | None = None,
+               kind: str = "text") -> int:
+    """Post a text message (or a sign-off one, `kind="signoff"`); the same `client_ref` (the form's one-time key)
+    posted twice is one message; @name in a group records who is mentioned."""
     try:
         body = check_text(body)
     except Invalid:
         await audit.record(actor, "refused", "im_message", conversation, summary="invalid text")
         raise
-    await conversations.require_member(actor, conversation)
-    if client_ref:
-        found = await db.fetchval("SELECT id FROM im_message WHERE sender = $1 AND client_ref = $2", actor.id,
-                                  client_ref[:64])
-        if found:
-            return found
-    async with db.transaction():
-        message = await db.fetchval(
-            "INSERT INTO im_message (conversation, sender, kind, body, client_ref, ip) VALUES ($1, $2, 'text', $3,"
-            " $4, $5) ON CONFLICT DO NOTHING RETURNING id", conversation, actor.id, body,
-            client_ref[:64] if client_ref else None, actor.ip)
-        if message is None:  # the same key raced in twice
-            return await db.fetchval("SELECT id FROM im_message WHERE sender = $1 AND client_ref = $2", actor.id,
-                                     client_ref[:64])
-        event_id = await _log_event(conversation, "message", message)
-        await db.execute("UPDATE im_conversation SET last_message = $2, last_at = now() WHERE id = $1",
-                         conversation, message)
-        # The row is the send's own audit record (IM-11: content, time, IP, target); audit_log gets the
-        # refusals and recalls — one extra insert per message would halve the fan-out rate.
-        await db.execute('UPDATE im_member SET read_upto = $3, delivered_upto = $3 WHERE conversation = $1'
-                         ' AND "user" = $2', conversation, actor.id, message)
-    await _publish(event_id, conversation, "message")
-    return message
+    mentions = await conversations.mentioned(conversation, body) if "@" in body else []
+    ref = client_ref[:64] if client_ref else None
+    # One statement (atomic without a transaction block): the membership check, the message, its event, the
+    # conversation's newest id and the sender's own read pointer. The row is the send's own audit record (IM-11:
+    # content, time, IP, target); audit_log gets refusals and recalls — an insert more per message would cost
+    # a third of the send rate.
+    row = await db.fetchrow(SEND_SQL, conversation, actor.id, body, ref, actor.ip, kind, json.dumps(mentions))
+    if row is None:  # not a member (refused and audited there), or this form key was posted already
+        await conversations.require_member(actor, conversation)
+        if ref:
+            found = await db.fetchval("SELECT id FROM im_message WHERE sender = $1 AND client_ref = $2", actor.id,
+                                      ref)
+            if found:
+                return found
+        raise Conflict(_("The message could not be sent; try again."))
+    await _publish(row["event"], conversation, "message")
+    return row["id"]
+
+
+SEND_SQL = """
+WITH member AS (
+  SELECT 1 FROM im_member WHERE conversation = $1 AND "user" = $2 AND left_at IS NULL
+), message AS (
+  INSERT INTO im_message (conversation, sender, kind, body, client_ref, ip, mentions)
+  SELECT $1, $2, $6, $3, $4, $5, $7::jsonb WHERE EXISTS (SELECT 1 FROM member)
+  ON CONFLICT DO NOTHING RETURNING id
+), event AS (
+  INSERT INTO im_event (conversation, kind, message) SELECT $1, 'message', id FROM message RETURNING id
+), newest AS (
+  UPDATE im_conversation SET last_message = message.id, last_at = now() FROM message WHERE im_conversation.id = $1
+), own AS (
+  UPDATE im_member SET read_upto = message.id, delivered_upto = message.id FROM message
+  WHERE im_member.conversation = $1 AND im_member."user" = $2
+)
+SELECT message.id, event.id AS event FROM message, event
+"""
 
 
 async def recall(actor: Actor, message_id: int) -> None:
@@ -99,6 +114,7 @@ async def recall(actor: Actor, message_id: int) -> None:
 
 
 MESSAGE_SQL = ("SELECT x.id, x.conversation, x.sender, x.kind, x.body, x.attachment, x.created_at, x.recalled_at,"
+               " ARRAY(SELECT jsonb_array_elements_text(x.mentions)::bigint) AS mentions,"
                " coalesce(nullif(u.name, ''), u.username, '') AS sender_name"
                " FROM im_message x LEFT JOIN app_user u ON u.id = x.sender")
 

@@ -13,5 +13,5 @@ MODULE = Module(
         )),
     ),
     h5_links=(H5Link(N_("Messages"), "/h5/im", 5, primary=True),),
-    routes=("routes.h5.chats", "routes.h5.stream"),
+    routes=("routes.h5.chats", "routes.h5.stream", "routes.h5.groups", "routes.h5.signoffs"),
 )

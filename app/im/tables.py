@@ -54,3 +54,10 @@ class ImEvent(Table, tablename="im_event"):
     kind = Varchar(length=16)  # message / recall
     message = BigInt()
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ImSignoff(Table, tablename="im_signoff"):
+    """A receiver signed a sign-off message (IM-05): its content shows to them only from then on."""
+    message = ForeignKey(ImMessage, on_delete=OnDelete.cascade)
+    user = ForeignKey(AppUser, on_delete=OnDelete.cascade)
+    signed_at = Timestamptz(default=TimestamptzNow())

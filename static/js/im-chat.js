@@ -18,8 +18,8 @@
   });
   document.addEventListener("htmx:sseMessage", function (event) {
     if (event.detail.type !== "unread") { return; }
-    var badge = document.getElementById("im-unread");
-    if (badge) { badge.hidden = event.detail.data === "0"; }
+    var badge = document.getElementById("im-unread");  // another conversation got a message: one more unread
+    if (badge) { badge.textContent = String((parseInt(badge.textContent, 10) || 0) + 1); badge.hidden = false; }
   });
   document.addEventListener("DOMContentLoaded", scrollDown);
 })();

@@ -10,7 +10,7 @@ from tests.experts.helpers import make_fields
 from tests.helpers import csrf_from, login
 
 
-@pytest.mark.req("EXP-05", "EXP-06")
+@pytest.mark.req("EXP-06", "EXP-07")
 async def test_leave_and_avoid_units_keep_the_expert_out_of_draws(client, db):
     f = await make_fields()
     user_id = await users.create_user(SYSTEM, username="exp_leave", name="请假", password="Demo2026pass!x")

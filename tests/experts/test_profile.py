@@ -29,11 +29,11 @@ async def test_gated_field_waits_for_approval_and_history_shows_before_after(cli
 
     admin = await as_user("admin")
     listing = await admin.get("/admin/experts/changes")
-    assert "<td>title</td><td>中级</td><td>高级</td>" in listing.text
+    assert "<td>Professional title</td><td>中级</td><td>高级</td>" in listing.text
     done = await admin.post(f"/admin/experts/changes/{request_id}/decide",
                             data={"_csrf_token": csrf_from(listing.text), "decision": "approve"})
     assert done.status_code == 303
     assert await db.fetchval("SELECT title FROM exp_expert WHERE id = $1", expert_id) == "高级"
     detail = await admin.get(f"/admin/experts/{expert_id}")
-    assert "<td>title</td><td>中级</td><td>高级</td>" in detail.text
-    assert "<td>region</td><td>北京</td><td>上海</td>" in detail.text
+    assert "<td>Professional title</td><td>中级</td><td>高级</td>" in detail.text
+    assert "<td>Region</td><td>北京</td><td>上海</td>" in detail.text

@@ -8,7 +8,7 @@ from app.core.forms import Conflict
 from app.core.i18n import gettext as _
 from app.core.permissions import requires
 from app.core.web import actor, form_data, redirect, render
-from app.experts import profile_changes
+from app.experts import experts, profile_changes
 
 BASE = "/admin/experts/changes"
 GUARD = [requires("exp.expert.edit")]
@@ -16,7 +16,8 @@ GUARD = [requires("exp.expert.edit")]
 
 @get(BASE, guards=GUARD)
 async def change_list(request: Request) -> Response:
-    return await render(request, "experts/admin/changes.html", rows=await profile_changes.pending(), single=None)
+    return await render(request, "experts/admin/changes.html", rows=await profile_changes.pending(), single=None,
+                        labels=experts.FIELD_LABELS)
 
 
 @get(f"{BASE}/{{request_id:int}}", guards=GUARD)
@@ -25,7 +26,7 @@ async def change_detail(request: Request, request_id: int) -> Response:
         row = await profile_changes.get(request_id)
     except profile_changes.NotFound:
         raise NotFoundException() from None
-    return await render(request, "experts/admin/changes.html", rows=[row], single=row)
+    return await render(request, "experts/admin/changes.html", rows=[row], single=row, labels=experts.FIELD_LABELS)
 
 
 @post(f"{BASE}/{{request_id:int}}/decide", guards=GUARD)

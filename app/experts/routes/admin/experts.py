@@ -1,6 +1,7 @@
 """Admin pages of the expert record (EXP-11, EXP-14, EXP-16, EXP-17): the list with keyword and field search,
 admin entry (the phone unique), the panorama (record, fields, recommender, before/after history), edits, and
-moving an expert to the delete list or the blacklist with a reason (audited) and back."""
+moving an expert to the delete list or the blacklist with a reason (audited) and back. Phone and email on the
+list and the panorama follow contact.py's reveal rule (masked unless exp.contact.view AND in the window)."""
 from __future__ import annotations
 
 from litestar import Request, Response, get, post
@@ -12,7 +13,7 @@ from app.core.i18n import lazy as L
 from app.core.pagination import PageRequest
 from app.core.permissions import requires
 from app.core.web import actor, form_data, redirect, render
-from app.experts import experts, recommendations, taxonomy
+from app.experts import contact, experts, invitations, recommendations, tags, taxonomy
 
 BASE = "/admin/experts"
 VIEW = [requires("exp.expert.view")]
@@ -50,7 +51,9 @@ async def _expert(expert_id: int) -> dict:
 @get(BASE, guards=VIEW)
 async def expert_list(request: Request) -> Response:
     filters = experts.ExpertFilters.from_query(request.query_params)
-    page = await experts.search(actor(request), filters, PageRequest.from_query(request.query_params))
+    viewer = actor(request)
+    page = await experts.search(viewer, filters, PageRequest.from_query(request.query_params))
+    page.items = await contact.apply(viewer, page.items)  # the reveal rule (EXP-17), one query for the page
     return await render(request, "experts/admin/list.html", page=page, filters=filters,
                         field_choices=await taxonomy.choices(), block="results")
 
@@ -85,15 +88,18 @@ async def expert_create(request: Request) -> Response:
 @get(f"{BASE}/{{expert_id:int}}", guards=VIEW)
 async def expert_detail(request: Request, expert_id: int) -> Response:
     row = await _expert(expert_id)
-    viewer = actor(request)
-    return await render(request, "experts/admin/detail.html", expert=experts.masked(viewer, row),
-                        history=await experts.history(expert_id), actions=STATUS_ACTIONS,
+    shown = await contact.apply_one(actor(request), row)
+    return await render(request, "experts/admin/detail.html", expert=shown,
+                        history=contact.history(await experts.history(expert_id), shown["contact_revealed"]),
+                        actions=STATUS_ACTIONS, labels=experts.FIELD_LABELS,
+                        panorama=await invitations.panorama(expert_id),
+                        tags=(await tags.for_experts([expert_id]))[expert_id],
                         recommended=await recommendations.by_expert(expert_id))
 
 
 @get(f"{BASE}/{{expert_id:int}}/edit", guards=EDIT)
 async def expert_edit(request: Request, expert_id: int) -> Response:
-    row = await _expert(expert_id)
+    row = await contact.apply_one(actor(request), await _expert(expert_id))  # contacts masked outside the window
     data = {**row, "birth_date": row["birth_date"].isoformat() if row["birth_date"] else "",
             "fields": [str(f) for f in row["fields"]]}
     return await _form_page(request, data, expert=row)
@@ -102,14 +108,15 @@ async def expert_edit(request: Request, expert_id: int) -> Response:
 @post(f"{BASE}/{{expert_id:int}}/edit", guards=EDIT)
 async def expert_update(request: Request, expert_id: int) -> Response:
     row = await _expert(expert_id)
-    data = await form_data(request)
+    submitted = await form_data(request)  # re-shown on errors: what was typed, never the unmasked value
+    data = contact.keep_hidden(submitted, row, await contact.apply_one(actor(request), row))
     form = Form(await expert_fields(), data=data)
     if not form.validate():
-        return await _form_page(request, data, form.errors, 422, row)
+        return await _form_page(request, submitted, form.errors, 422, row)
     try:
         await experts.update(actor(request), expert_id, form.cleaned)
     except Invalid as exc:
-        return await _form_page(request, data, {exc.field or "__all__": exc.message}, 422, row)
+        return await _form_page(request, submitted, {exc.field or "__all__": exc.message}, 422, row)
     return redirect(request, f"{BASE}/{expert_id}", _("Expert saved."))
 
 

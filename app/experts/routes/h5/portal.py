@@ -23,7 +23,7 @@ def recommend_form(data: dict, errors: dict | None = None) -> Form:
 
 async def _page(request: Request, form: Form, status: int = 200) -> Response:
     expert = await experts.for_user(request.user.id)
-    return await render(request, TEMPLATE, expert=expert, form=form, status=status,
+    return await render(request, TEMPLATE, expert=expert, form=form, status=status, labels=experts.FIELD_LABELS,
                         history=await experts.history(expert["id"]) if expert else [],
                         recommended=await recommendations.by_expert(expert["id"]) if expert else [],
                         share_title=_("My expert profile"))

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 from litestar.exceptions import NotFoundException
 
+from app.core import db
 from app.core.permissions import login_required
 from app.im.conversations import NotMember
 
@@ -18,3 +19,17 @@ def member_or_404():
         yield
     except NotMember:
         raise NotFoundException() from None
+
+
+async def find_user(text: str) -> int | None:
+    """An active user by account name or mobile number (what people type to start a chat)."""
+    text = (text or "").strip()[:64]
+    if not text:
+        return None
+    return await db.fetchval("SELECT id FROM app_user WHERE is_active AND (username = $1 OR phone = $1) LIMIT 1",
+                             text)
+
+
+async def find_users(text: str, limit: int = 200) -> list[int]:
+    names = [n for n in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if n][:limit]
+    return [i for i in [await find_user(n) for n in names] if i]

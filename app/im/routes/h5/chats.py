@@ -11,30 +11,21 @@ from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.web import actor, form_data, int_param, redirect, render
-from app.im import conversations, messages, stream
-from app.im.routes.h5 import H5, member_or_404
+from app.im import conversations, messages, source_groups, stream
+from app.im.routes.h5 import H5, find_user, find_users, member_or_404
 
 
 @get("/h5/im", guards=H5)
 async def chat_list(request: Request) -> Response:
+    await source_groups.ensure_for_user(request.user.id)
     page = await conversations.chat_list(request.user.id, PageRequest.from_query(request.query_params))
     return await render(request, "im/h5/list.html", page=page, share_title=_("Messages"), error=None, data={})
-
-
-async def _find_user(text: str) -> int | None:
-    from app.core import db
-
-    text = (text or "").strip()[:64]
-    if not text:
-        return None
-    return await db.fetchval("SELECT id FROM app_user WHERE is_active AND (username = $1 OR phone = $1) LIMIT 1",
-                             text)
 
 
 @post("/h5/im/direct", guards=H5)
 async def start_direct(request: Request) -> Response:
     data = await form_data(request)
-    other = await _find_user(str(data.get("user") or ""))
+    other = await find_user(str(data.get("user") or ""))
     try:
         if other is None:
             raise Invalid("user", _("No user with this account name or mobile number."))
@@ -49,8 +40,7 @@ async def start_direct(request: Request) -> Response:
 @post("/h5/im/groups", guards=H5)
 async def start_group(request: Request) -> Response:
     data = await form_data(request)
-    names = [n for n in str(data.get("members") or "").replace("，", ",").replace(" ", ",").split(",") if n]
-    ids = [i for i in [await _find_user(n) for n in names[:200]] if i]
+    ids = await find_users(str(data.get("members") or ""))
     try:
         conversation = await conversations.create_group(actor(request), str(data.get("title") or ""), ids)
     except (Invalid, Conflict) as exc:
@@ -92,7 +82,8 @@ async def send(request: Request, conversation: int) -> Response:
     text = str(data.get("body") or "")
     try:
         with member_or_404():
-            await messages.send(actor(request), conversation, text, client_ref=str(data.get("client_ref") or ""))
+            await messages.send(actor(request), conversation, text, client_ref=str(data.get("client_ref") or ""),
+                                kind="signoff" if data.get("signoff") == "1" else "text")
     except Invalid as exc:
         if request.headers.get("hx-request"):
             return await render(request, "im/h5/_send.html", conversation=conversation, text=text,

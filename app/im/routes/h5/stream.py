@@ -4,6 +4,7 @@ out-of-band replacement; every other conversation moves the unread badge (event 
 browser's Last-Event-ID on a reconnect) resumes with nothing missed; a comment every 25 s keeps proxies open."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 
 from litestar import Request, get
@@ -11,13 +12,22 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from markupsafe import Markup
 
 from app.core.web import environment, int_param
-from app.im import conversations, stream
+from app.im import stream
 from app.im.routes.h5 import H5
+
+_rendered: OrderedDict[tuple, str] = OrderedDict()  # one render per event per process, not one per member
 
 
 def message_html(message: dict, *, oob: bool = False) -> str:
-    # Safe: an autoescaped template of our own renders it.
-    return str(Markup(environment().get_template("im/h5/_message.html").render(m=message, oob=oob)))
+    key = (message["id"], message["recalled_at"] is not None, oob)
+    html = _rendered.get(key)
+    if html is None:
+        # Safe: an autoescaped template of our own renders it.
+        html = str(Markup(environment().get_template("im/h5/_message.html").render(m=message, oob=oob)))
+        _rendered[key] = html
+        while len(_rendered) > 2000:
+            _rendered.popitem(last=False)
+    return html
 
 
 @get("/h5/im/stream", guards=H5)
@@ -37,9 +47,8 @@ async def live(request: Request) -> ServerSentEvent:
             if event["conversation"] == focus:
                 html = message_html(message, oob=event["kind"] == "recall")
                 yield ServerSentEventMessage(data=html, event="msg", id=position)
-            elif event["kind"] == "message" and message["sender"] != user:
-                total = await conversations.unread_total(user)
-                yield ServerSentEventMessage(data=str(total), event="unread", id=position)
+            elif event["kind"] == "message" and message["sender"] != user:  # the page adds one to its badge
+                yield ServerSentEventMessage(data=str(event["conversation"]), event="unread", id=position)
 
     return ServerSentEvent(updates(), retry_duration=2000, headers={"Cache-Control": "no-store",
                                                                      "X-Accel-Buffering": "no"})
