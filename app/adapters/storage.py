@@ -3,10 +3,14 @@ port. An S3-compatible implementation plugs in behind the same calls (TC_STORAGE
 scaled out. Get the configured store with `app.core.storage.storage()`."""
 from __future__ import annotations
 
+import os
+import secrets
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import BinaryIO
 
 from app.config import Settings
-from app.core.storage import Storage
+from app.core.storage import Storage, TooLarge
 
 
 class LocalStorage(Storage):
@@ -36,3 +40,29 @@ class LocalStorage(Storage):
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    async def put_stream(self, key: str, chunks: AsyncIterator[bytes], max_bytes: int | None = None) -> int:
+        """Chunks go to a hidden part file next to the target and are renamed into place when complete (same
+        directory, so the rename is atomic); over `max_bytes` or on any error the part file is removed."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+        size = 0
+        try:
+            with part.open("wb") as out:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if max_bytes is not None and size > max_bytes:
+                        raise TooLarge(max_bytes)
+                    out.write(chunk)  # local disk: a page-cache copy, short enough for the event loop
+            os.replace(part, path)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        return size
+
+    def open(self, key: str) -> BinaryIO:
+        return self._path(key).open("rb")
+
+    def size(self, key: str) -> int:
+        return self._path(key).stat().st_size

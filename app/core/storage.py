@@ -1,7 +1,9 @@
 """File storage port: what core and the business modules need from a file store, and the configured one.
 
-`Storage` is the four calls used today (put/get/exists/delete by key). The implementation is named by a dotted
-path "module:Class" in TC_STORAGE (default `app.adapters.storage:LocalStorage`, local disk under
+`Storage` is put/get/exists/delete of whole files by key, plus the streaming calls for large files (IM-01: up
+to 1 GB): `put_stream` writes chunks as they arrive (never the whole file in memory) and stops at a size limit,
+`open`/`size` read byte ranges without loading the file (`app.core.file_serving`). The implementation is named
+by a dotted path "module:Class" in TC_STORAGE (default `app.adapters.storage:LocalStorage`, local disk under
 TC_UPLOAD_DIR); core names it as a string and loads it on first use, so it never imports app.adapters.
 
 The class is loaded once and cached; an instance is built per `storage()` call from the current settings
@@ -11,12 +13,21 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import AsyncIterator
 from functools import lru_cache
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from app.config import get_settings
 
 DEFAULT_STORAGE = "app.adapters.storage:LocalStorage"
+
+
+class TooLarge(Exception):
+    """`put_stream` got more than `max_bytes`; nothing is left in the store."""
+
+    def __init__(self, max_bytes: int):
+        super().__init__(f"more than {max_bytes} bytes")
+        self.max_bytes = max_bytes
 
 
 @runtime_checkable
@@ -29,6 +40,19 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None:
         """Removes the file; a file already gone is fine (retried purges)."""
+
+    async def put_stream(self, key: str, chunks: AsyncIterator[bytes], max_bytes: int | None = None) -> int:
+        """Store the chunks as they come and return the size; the file appears under `key` only when complete.
+        More than `max_bytes` raises TooLarge and leaves nothing behind."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """The stored file opened for reading (seekable); the caller closes it."""
+        ...
+
+    def size(self, key: str) -> int:
+        """The stored file's size in bytes."""
+        ...
 
 
 def storage_path() -> str:

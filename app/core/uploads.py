@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,7 +11,7 @@ from app.core import settings_store
 from app.core.forms import Invalid
 from app.core.i18n import gettext as _
 from app.core.security import sign, unsign
-from app.core.storage import storage
+from app.core.storage import TooLarge, storage
 
 # magic bytes → extensions they may carry
 SIGNATURES = [
@@ -24,6 +25,8 @@ SIGNATURES = [
 TEXT_TYPES = {"csv": "text/csv", "txt": "text/plain"}
 IMAGE_TYPES = {"png", "jpg", "jpeg", "gif"}
 URL_MAX_AGE = 3600
+VIDEO_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime"}  # ISO media: "ftyp" at byte 4 (streamed uploads)
+STREAM_CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,60 @@ async def save(filename: str, data: bytes, *, images_only: bool = False, field: 
     key = f"{date.today():%Y/%m}/{secrets.token_urlsafe(16)}.{ext}"
     storage().put(key, data)
     return StoredFile(key, filename[-200:], len(data), content_type)
+
+
+async def _allowed_types(images_only: bool) -> set[str]:
+    allowed = {t.strip().lower() for t in str(await settings_store.get("upload.types")).split(",") if t.strip()}
+    return allowed & IMAGE_TYPES if images_only else allowed
+
+
+def _sniff_head(head: bytes, ext: str) -> str | None:
+    if ext in VIDEO_TYPES and head[4:8] == b"ftyp":
+        return VIDEO_TYPES[ext]
+    return _sniff(head, ext)
+
+
+async def upload_chunks(upload, size: int = STREAM_CHUNK) -> AsyncIterator[bytes]:
+    """The chunks of a Litestar `UploadFile` (anything with an async `read(n)`). Litestar parses a multipart body
+    from the request stream into a SpooledTemporaryFile per file — kept in memory up to 1 MB, rolled to a temp
+    file on disk above that — so a large upload is never held in memory; this reads it back in `size` pieces."""
+    while chunk := await upload.read(size):
+        yield chunk
+
+
+async def save_stream(filename: str, chunks: AsyncIterator[bytes], *, max_mb: float, images_only: bool = False,
+                      field: str = "file", prefix: str = "") -> StoredFile:
+    """`save` for large files: the name and the sniffed first bytes are checked before anything is stored, then
+    the chunks are written to storage as they come and the size limit (`max_mb`, the caller's setting) is
+    enforced on the way — a file over it is removed and refused with Invalid(field) naming the limit."""
+    allowed = await _allowed_types(images_only)
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if ext not in allowed:
+        raise Invalid(field, _("Files of type .%(ext)s are not accepted. Allowed: %(types)s.", ext=ext or "?",
+                               types=", ".join(sorted(allowed))))
+    iterator = aiter(chunks)
+    head = b""
+    async for chunk in iterator:  # enough of the start to sniff (the text check reads 4 KB)
+        head += chunk
+        if len(head) >= 4096:
+            break
+    if not head:
+        raise Invalid(field, _("The file is empty."))
+    content_type = _sniff_head(head, ext)
+    if content_type is None:
+        raise Invalid(field, _("The file's content does not match its .%(ext)s name.", ext=ext))
+
+    async def everything() -> AsyncIterator[bytes]:
+        yield head
+        async for rest in iterator:
+            yield rest
+
+    key = f"{prefix}{date.today():%Y/%m}/{secrets.token_urlsafe(16)}.{ext}"
+    try:
+        size = await storage().put_stream(key, everything(), int(max_mb * 1024 * 1024))
+    except TooLarge:
+        raise Invalid(field, _("The file is larger than %(mb)s MB.", mb=max_mb)) from None
+    return StoredFile(key, filename[-200:], size, content_type)
 
 
 def key_from_url_token(token: str) -> str:

@@ -140,7 +140,7 @@ async def chat_list(user_id: int, req: PageRequest) -> Page:
     message's preview and the unread count."""
     total = await db.fetchval('SELECT count(*) FROM im_member WHERE "user" = $1 AND left_at IS NULL', user_id)
     rows = await db.fetch(
-        "SELECT c.id, c.kind, c.last_at, c.last_message, m.muted,"
+        "SELECT c.id, c.kind, c.last_at, c.last_message, m.muted, om.\"user\" AS other,"
         " CASE WHEN c.kind = 'direct' THEN coalesce(nullif(o.name, ''), o.username) ELSE c.title END AS title,"
         " (SELECT count(*) FROM im_message x WHERE x.conversation = c.id AND x.id > m.read_upto"
         "   AND x.sender IS DISTINCT FROM $1 AND x.recalled_at IS NULL) AS unread,"

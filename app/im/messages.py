@@ -1,16 +1,19 @@
-"""Messages (IM-01, IM-03, IM-04, IM-05): send text (≤ 2,048 bytes), history by keyset, read and delivered
+"""Messages (IM-01, IM-03, IM-04, IM-05): send text (≤ 2,048 bytes) or an image / file (`send_attachment`; the
+upload itself is app/im/attachments.py), history by keyset, read and delivered
 pointers, recall within a configurable window. Each write appends to `im_event` (what a stream resumes from)
 and publishes its id on the realtime hub after commit; a lost publish costs latency, never a message — the
 stream catches up from the log on its next reconnect."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 from app.core import audit, db, realtime, settings_store
 from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
+from app.core.storage import storage
 from app.im import conversations
 from app.im.conversations import CHANNEL
 
@@ -42,7 +45,9 @@ async def _log_event(conversation: int, kind: str, message: int) -> int:
 
 
 async def _publish(event_id: int, conversation: int, kind: str) -> None:
-    await realtime.publish(CHANNEL, json.dumps({"k": kind, "e": event_id, "c": conversation}))
+    # "t" makes the event's cache key unique even if a restored database (tests) reuses its id
+    await realtime.publish(CHANNEL, json.dumps({"k": kind, "e": event_id, "c": conversation,
+                                                "t": f"{time.time():.6f}"}))
 
 
 async def send(actor: Actor, conversation: int, body: str, *, client_ref: str | None = None,
@@ -60,25 +65,52 @@ async def send(actor: Actor, conversation: int, body: str, *, client_ref: str | 
     # conversation's newest id and the sender's own read pointer. The row is the send's own audit record (IM-11:
     # content, time, IP, target); audit_log gets refusals and recalls — an insert more per message would cost
     # a third of the send rate.
-    row = await db.fetchrow(SEND_SQL, conversation, actor.id, body, ref, actor.ip, kind, json.dumps(mentions))
-    if row is None:  # not a member (refused and audited there), or this form key was posted already
-        await conversations.require_member(actor, conversation)
-        if ref:
-            found = await db.fetchval("SELECT id FROM im_message WHERE sender = $1 AND client_ref = $2", actor.id,
-                                      ref)
-            if found:
-                return found
-        raise Conflict(_("The message could not be sent; try again."))
-    await _publish(row["event"], conversation, "message")
-    return row["id"]
+    row = await db.fetchrow(SEND_SQL, conversation, actor.id, body, ref, actor.ip, kind, json.dumps(mentions),
+                            "{}")
+    return await _sent(actor, conversation, row, ref)
+
+
+async def send_attachment(actor: Actor, conversation: int, kind: str, attachment: dict, *,
+                          client_ref: str | None = None) -> int:
+    """Post a stored image or file (`attachment`: key, name, size, type — see attachments.store) through the same
+    statement as text, so the event log, streams and receipts treat it like any message. The body is the file's
+    name (what the chat list previews). When no message is made (the same form posted again, or not allowed to
+    post) the stored file is removed again."""
+    if kind not in ("image", "file"):
+        raise ValueError(kind)
+    ref = client_ref[:64] if client_ref else None
+    name = str(attachment.get("name") or "")[:200]
+    row = await db.fetchrow(SEND_SQL, conversation, actor.id, name, ref, actor.ip, kind, "[]",
+                            json.dumps(attachment, ensure_ascii=False))
+    if row is None:
+        storage().delete(attachment["key"])
+    return await _sent(actor, conversation, row, ref)
+
+
+async def _sent(actor: Actor, conversation: int, row: dict | None, ref: str | None) -> int:
+    """After SEND_SQL: publish the new message, or say why none was made (not a member — refused and audited in
+    require_member —, a reader of the official channel, or this form key posted already: its message)."""
+    if row is not None:
+        await _publish(row["event"], conversation, "message")
+        return row["id"]
+    me = await conversations.require_member(actor, conversation)
+    if me["kind"] == "official" and me["role"] != "owner":
+        await audit.record(actor, "refused", "im_message", conversation, summary="official channel")
+        raise Conflict(_("Only the official account posts here; send feedback instead."))
+    if ref:
+        found = await db.fetchval("SELECT id FROM im_message WHERE sender = $1 AND client_ref = $2", actor.id, ref)
+        if found:
+            return found
+    raise Conflict(_("The message could not be sent; try again."))
 
 
 SEND_SQL = """
-WITH member AS (
-  SELECT 1 FROM im_member WHERE conversation = $1 AND "user" = $2 AND left_at IS NULL
+WITH member AS (  -- a member; in the official channel only its owner (the account) posts
+  SELECT 1 FROM im_member m JOIN im_conversation c ON c.id = m.conversation
+  WHERE m.conversation = $1 AND m."user" = $2 AND m.left_at IS NULL AND (c.kind <> 'official' OR m.role = 'owner')
 ), message AS (
-  INSERT INTO im_message (conversation, sender, kind, body, client_ref, ip, mentions)
-  SELECT $1, $2, $6, $3, $4, $5, $7::jsonb WHERE EXISTS (SELECT 1 FROM member)
+  INSERT INTO im_message (conversation, sender, kind, body, client_ref, ip, mentions, attachment)
+  SELECT $1, $2, $6, $3, $4, $5, $7::jsonb, $8::jsonb WHERE EXISTS (SELECT 1 FROM member)
   ON CONFLICT DO NOTHING RETURNING id
 ), event AS (
   INSERT INTO im_event (conversation, kind, message) SELECT $1, 'message', id FROM message RETURNING id
@@ -111,9 +143,14 @@ async def recall(actor: Actor, message_id: int) -> None:
         event_id = await _log_event(row["conversation"], "recall", message_id)
         await audit.record(actor, "recall", "im_message", message_id, before={"body": row["body"]})
     await _publish(event_id, row["conversation"], "recall")
+    stored = json.loads(row["attachment"]) if isinstance(row["attachment"], str) else row["attachment"] or {}
+    if stored.get("key"):  # a recalled image or file leaves nothing in storage
+        storage().delete(stored["key"])
 
 
 MESSAGE_SQL = ("SELECT x.id, x.conversation, x.sender, x.kind, x.body, x.attachment, x.created_at, x.recalled_at,"
+               " x.attachment->>'name' AS file_name, (x.attachment->>'size')::bigint AS file_size,"
+               " x.attachment->>'type' AS file_type, x.attachment ? 'expired' AS file_expired,"
                " ARRAY(SELECT jsonb_array_elements_text(x.mentions)::bigint) AS mentions,"
                " coalesce(nullif(u.name, ''), u.username, '') AS sender_name"
                " FROM im_message x LEFT JOIN app_user u ON u.id = x.sender")

@@ -48,8 +48,8 @@ _by_conversation: dict[int, set[Stream]] = {}
 _by_user: dict[int, set[Stream]] = {}
 _listening_on: realtime.Hub | None = None  # a hub belongs to one event loop: a new one (tests) is listened to again
 # event id → (event row, message row): one read per process for everyone here who receives it
-_cache: OrderedDict[int, tuple[dict, dict | None]] = OrderedDict()
-_loading: dict[int, asyncio.Future] = {}
+_cache: OrderedDict[tuple[int, str], tuple[dict, dict | None]] = OrderedDict()
+_loading: dict[tuple[int, str], asyncio.Future] = {}
 CACHE_SIZE = 2000
 
 
@@ -71,8 +71,9 @@ def _dispatch(_channel: str, payload: str) -> None:
                 _attach(stream, data["c"])
                 stream.push(RESYNC)  # the events before the join notice arrived are in the log
         return
+    item = (data["e"], str(data.get("t", "")))
     for stream in _by_conversation.get(data["c"], ()):
-        stream.push(data["e"])
+        stream.push(item)
 
 
 async def _ensure_listening() -> None:
@@ -85,32 +86,34 @@ async def _ensure_listening() -> None:
         await hub.listen(CHANNEL, _dispatch)
 
 
-async def _load(event_ids: list[int]) -> dict[int, tuple[dict, dict | None]]:
-    missing = [e for e in event_ids if e not in _cache]
-    if missing:
-        rows = await db.fetch("SELECT id, conversation, kind, message FROM im_event WHERE id = ANY($1::bigint[])",
-                              missing)
-        found = await messages.by_ids([r["message"] for r in rows])
-        for r in rows:
-            _cache[r["id"]] = (r, found.get(r["message"]))
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return {e: _cache[e] for e in event_ids if e in _cache}
+async def _read(event_ids: list[int]) -> dict[int, tuple[dict, dict | None]]:
+    rows = await db.fetch("SELECT id, conversation, kind, message FROM im_event WHERE id = ANY($1::bigint[])",
+                          event_ids)
+    found = await messages.by_ids([r["message"] for r in rows])
+    return {r["id"]: (r, found.get(r["message"])) for r in rows}
 
 
-async def _load_one(event_id: int) -> tuple[dict, dict | None] | None:
-    if event_id in _cache:
-        return _cache[event_id]
-    pending = _loading.get(event_id)
+async def _load_one(event_id: int, token: str) -> tuple[dict, dict | None] | None:
+    """A live event, read once per process for all its local streams. The key carries the publish's token, so
+    a database restored to an earlier state (tests) never serves an old event under a reused id."""
+    key = (event_id, token)
+    if key in _cache:
+        return _cache[key]
+    pending = _loading.get(key)
     if pending is None:
         pending = asyncio.get_running_loop().create_future()
-        _loading[event_id] = pending
+        _loading[key] = pending
         try:
-            pending.set_result((await _load([event_id])).get(event_id))
+            item = (await _read([event_id])).get(event_id)
+            if item is not None:
+                _cache[key] = item
+                while len(_cache) > CACHE_SIZE:
+                    _cache.popitem(last=False)
+            pending.set_result(item)
         except Exception as exc:
             pending.set_exception(exc)
         finally:
-            _loading.pop(event_id, None)
+            _loading.pop(key, None)
     return await pending
 
 
@@ -199,7 +202,7 @@ async def events(user: int, cursor: str | None) -> AsyncIterator[tuple[dict, dic
         while True:
             while pending:
                 chunk, pending = pending[:200], pending[200:]
-                batch = await _load(chunk)
+                batch = await _read(chunk)
                 for event_id in chunk:
                     if event_id in batch and seen.add(event_id):
                         yield (*batch[event_id], seen.cursor())
@@ -213,10 +216,11 @@ async def events(user: int, cursor: str | None) -> AsyncIterator[tuple[dict, dic
             if got == RESYNC:
                 pending = await _backlog(user, seen.last, {i for _t, i in seen.recent})
                 continue
-            if got in seen.ids:
+            event_id, token = got
+            if event_id in seen.ids:
                 continue
-            item = await _load_one(got)
-            if item is not None and seen.add(got):
+            item = await _load_one(event_id, token)
+            if item is not None and seen.add(event_id):
                 yield (*item, seen.cursor())
     finally:
         _by_user.get(user, set()).discard(stream)

@@ -11,15 +11,22 @@ from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.web import actor, form_data, int_param, redirect, render
-from app.im import conversations, messages, source_groups, stream
+from app.im import conversations, messages, official, source_groups, stream
 from app.im.routes.h5 import H5, find_user, find_users, member_or_404
 
 
 @get("/h5/im", guards=H5)
 async def chat_list(request: Request) -> Response:
+    await official.ensure_member(request.user.id)
     await source_groups.ensure_for_user(request.user.id)
+    return await _list_page(request)
+
+
+async def _list_page(request: Request, error: str | None = None, data: dict | None = None,
+                     status: int = 200) -> Response:
     page = await conversations.chat_list(request.user.id, PageRequest.from_query(request.query_params))
-    return await render(request, "im/h5/list.html", page=page, share_title=_("Messages"), error=None, data={})
+    return await render(request, "im/h5/list.html", page=page, share_title=_("Messages"), error=error,
+                        data=data or {}, official_user=await official.account_id(), status=status)
 
 
 @post("/h5/im/direct", guards=H5)
@@ -31,9 +38,7 @@ async def start_direct(request: Request) -> Response:
             raise Invalid("user", _("No user with this account name or mobile number."))
         conversation = await conversations.direct(actor(request), other)
     except Invalid as exc:
-        page = await conversations.chat_list(request.user.id, PageRequest())
-        return await render(request, "im/h5/list.html", page=page, share_title=_("Messages"), error=exc.message,
-                            data=data, status=422)
+        return await _list_page(request, exc.message, data, 422)
     return redirect(request, f"/h5/im/c/{conversation}")
 
 
@@ -44,13 +49,11 @@ async def start_group(request: Request) -> Response:
     try:
         conversation = await conversations.create_group(actor(request), str(data.get("title") or ""), ids)
     except (Invalid, Conflict) as exc:
-        page = await conversations.chat_list(request.user.id, PageRequest())
-        return await render(request, "im/h5/list.html", page=page, share_title=_("Messages"),
-                            error=exc.message if isinstance(exc, Invalid) else str(exc), data=data, status=422)
+        return await _list_page(request, exc.message if isinstance(exc, Invalid) else str(exc), data, 422)
     return redirect(request, f"/h5/im/c/{conversation}", _("Group created."))
 
 
-async def _chat_page(request: Request, conversation: int, *, text: str = "", error: str | None = None,
+async def chat_page(request: Request, conversation: int, *, text: str = "", error: str | None = None,
                      status: int = 200) -> Response:
     with member_or_404():
         me = await conversations.require_member(actor(request), conversation)
@@ -68,12 +71,13 @@ async def _chat_page(request: Request, conversation: int, *, text: str = "", err
                         others=max(0, len(members) - 1), title=title, before=before, text=text, error=error,
                         client_ref=secrets.token_urlsafe(12), after=await stream.page_cursor(request.user.id),
                         unread=await conversations.unread_total(request.user.id), share_title=title,
-                        status=status, max_bytes=messages.MAX_BYTES)
+                        status=status, max_bytes=messages.MAX_BYTES,
+                        official_user=await official.account_id())
 
 
 @get("/h5/im/c/{conversation:int}", guards=H5)
 async def chat(request: Request, conversation: int) -> Response:
-    return await _chat_page(request, conversation)
+    return await chat_page(request, conversation)
 
 
 @post("/h5/im/c/{conversation:int}", guards=H5)
@@ -89,7 +93,7 @@ async def send(request: Request, conversation: int) -> Response:
             return await render(request, "im/h5/_send.html", conversation=conversation, text=text,
                                 error=exc.message, client_ref=secrets.token_urlsafe(12),
                                 max_bytes=messages.MAX_BYTES, status=422)
-        return await _chat_page(request, conversation, text=text, error=exc.message, status=422)
+        return await chat_page(request, conversation, text=text, error=exc.message, status=422)
     if request.headers.get("hx-request"):  # the message itself comes back over the stream
         return await render(request, "im/h5/_send.html", conversation=conversation, text="", error=None,
                             client_ref=secrets.token_urlsafe(12), max_bytes=messages.MAX_BYTES)
@@ -120,4 +124,10 @@ async def recall(request: Request, message_id: int) -> Response:
     return redirect(request, f"/h5/im/c/{conversation}", _("Message recalled."))
 
 
-ROUTES = [chat_list, start_direct, start_group, chat, send, read, recall]
+@post("/h5/im/official/feedback", guards=H5)
+async def official_feedback(request: Request) -> Response:
+    """"Send feedback" on the official channel: the user's own 1:1 chat with the account."""
+    return redirect(request, f"/h5/im/c/{await official.feedback_chat(actor(request))}")
+
+
+ROUTES = [official_feedback, chat_list, start_direct, start_group, chat, send, read, recall]

@@ -19,7 +19,7 @@ _rendered: OrderedDict[tuple, str] = OrderedDict()  # one render per event per p
 
 
 def message_html(message: dict, *, oob: bool = False) -> str:
-    key = (message["id"], message["recalled_at"] is not None, oob)
+    key = (message["id"], message["created_at"], message["recalled_at"] is not None, oob)
     html = _rendered.get(key)
     if html is None:
         # Safe: an autoescaped template of our own renders it.

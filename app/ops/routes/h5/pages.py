@@ -1,18 +1,16 @@
 """The phone page of a micro-page (OPS-06): /h5/p/{slug}, readable without an account once published, with its
 WeChat share card; drafts answer 404 except to page managers (a preview). Its images and videos are served here,
-readable like the page (videos answer byte ranges, as phone players ask for them). No JS needed."""
+readable like the page (videos answer byte ranges, as phone players ask for them: app.core.file_serving).
+No JS needed."""
 from __future__ import annotations
-
-import re
 
 from litestar import Request, Response, get
 
+from app.core.file_serving import data_response
 from app.core.urls import absolute
 from app.core.web import actor, render
 from app.ops import micropages
 from app.ops.routes import service_errors
-
-RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 @get("/h5/p/{slug:str}")
@@ -30,23 +28,8 @@ async def page_view(request: Request, slug: str) -> Response:
 
 
 def _media_response(request: Request, found: micropages.MediaFile) -> Response:
-    headers = {"Cache-Control": "public, max-age=3600" if found.public else "private, no-store",
-               "ETag": found.etag, "Accept-Ranges": "bytes", "Content-Disposition": "inline"}
-    if request.headers.get("if-none-match") == found.etag:
-        return Response(b"", status_code=304, headers=headers)
-    size = len(found.data)
-    match = RANGE_RE.match(request.headers.get("range", "").strip())
-    if match and (match.group(1) or match.group(2)):
-        if match.group(1):
-            start = int(match.group(1))
-            end = min(int(match.group(2)) if match.group(2) else size - 1, size - 1)
-        else:  # the last N bytes
-            start, end = max(0, size - int(match.group(2))), size - 1
-        if start >= size or start > end:
-            return Response(b"", status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
-        return Response(found.data[start:end + 1], status_code=206, media_type=found.content_type,
-                        headers={**headers, "Content-Range": f"bytes {start}-{end}/{size}"})
-    return Response(found.data, media_type=found.content_type, headers=headers)
+    return data_response(request, found.data, found.etag.strip('"'), found.content_type, inline=True,
+                         etag=found.etag, cache="public, max-age=3600" if found.public else "private, no-store")
 
 
 @get("/h5/p/{slug:str}/media/{block_id:int}")

@@ -1,0 +1,10 @@
+"""Background jobs of the messenger, thin: payload → the service that owns the rule. Schedules are in module.py."""
+from app.core import jobs
+from app.im import attachments
+
+FILES_PURGE_KIND = "im.files.purge"  # IM-11: stored files past `im.file_retention_days`
+
+
+@jobs.handler(FILES_PURGE_KIND)
+async def purge_files(ctx: jobs.JobContext) -> dict:
+    return await attachments.purge()
