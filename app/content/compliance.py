@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from app.core import audit, db, dictionary, ratelimit, settings_store
 from app.core.audit import Actor
@@ -109,10 +109,15 @@ def open_image(data: bytes) -> Image.Image:
         raise Invalid("image", _("This file is not a JPEG, PNG, GIF or WebP image.")) from None
     if image.width * image.height > MAX_PIXELS:
         raise Invalid("image", _("The image is too large (at most %(n)s megapixels).", n=MAX_PIXELS // 1_000_000))
+    # WeasyPrint sets ImageFile.LOAD_TRUNCATED_IMAGES process-wide when it is imported (any PDF): an upload must
+    # still be whole, so the check loads strictly (synchronous, so no other task sees the flag changed).
+    lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         image.load()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         raise Invalid("image", _("The image file is damaged or incomplete.")) from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
     return image
 
 

@@ -14,7 +14,7 @@ from app.core.audit import Actor
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.storage import storage
-from app.im import conversations
+from app.im import conversations, keywords
 from app.im.conversations import CHANNEL
 
 MAX_BYTES = 2048
@@ -59,6 +59,7 @@ async def send(actor: Actor, conversation: int, body: str, *, client_ref: str | 
     except Invalid:
         await audit.record(actor, "refused", "im_message", conversation, summary="invalid text")
         raise
+    await keywords.refuse_if_blocked(actor, conversation, body)  # IM-11: blocked words, named and audited
     mentions = await conversations.mentioned(conversation, body) if "@" in body else []
     ref = client_ref[:64] if client_ref else None
     # One statement (atomic without a transaction block): the membership check, the message, its event, the

@@ -35,7 +35,8 @@ async def test_apply_on_a_phone_with_a_draft_then_two_level_approval(phone, brow
     await confirm_phone(phone, db)
     await phone.fill("#f-name", "王申请")
     await phone.fill("#f-email", EMAIL)
-    await phone.click("button[name=action][value=draft]")
+    async with phone.expect_response(lambda r: r.request.method == "POST" and "/experts/apply" in r.url):
+        await phone.click("button[name=action][value=draft]")
     await phone.wait_for_selector("#apply-step")
     assert await core_db.fetchval("SELECT data->>'name' FROM exp_application WHERE phone = $1", PHONE) == "王申请"
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import secrets
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import CacheControlHeader
 
 from app.core.forms import Conflict, Invalid
 from app.core.i18n import gettext as _
 from app.core.pagination import PageRequest
 from app.core.web import actor, form_data, int_param, redirect, render
-from app.im import conversations, messages, official, source_groups, stream
+from app.im import conversations, governance, messages, official, source_groups, stream
 from app.im.routes.h5 import H5, find_user, find_users, member_or_404
 
 
@@ -130,4 +131,12 @@ async def official_feedback(request: Request) -> Response:
     return redirect(request, f"/h5/im/c/{await official.feedback_chat(actor(request))}")
 
 
-ROUTES = [official_feedback, chat_list, start_direct, start_group, chat, send, read, recall]
+@get("/h5/im/watermark.svg", guards=H5, cache_control=CacheControlHeader(private=True, max_age=3600))
+async def watermark(request: Request) -> Response:
+    """The chat pages' background (IM-11): the viewer's own name and account, faint and repeated."""
+    user = request.user
+    return Response(governance.watermark_svg(getattr(user, "name", "") or "", user.username),
+                    media_type="image/svg+xml")
+
+
+ROUTES = [watermark, official_feedback, chat_list, start_direct, start_group, chat, send, read, recall]

@@ -12,7 +12,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from markupsafe import Markup
 
 from app.core.web import environment, int_param
-from app.im import stream
+from app.im import presence, stream
 from app.im.routes.h5 import H5
 
 _rendered: OrderedDict[tuple, str] = OrderedDict()  # one render per event per process, not one per member
@@ -37,8 +37,10 @@ async def live(request: Request) -> ServerSentEvent:
     cursor = request.headers.get("last-event-id") or request.query_params.get("after") or "0"
 
     async def updates() -> AsyncIterator[ServerSentEventMessage]:
+        await presence.touch(user)
         async for item in stream.events(user, cursor):
             if item is None:
+                await presence.touch(user)
                 yield ServerSentEventMessage(comment="ping")
                 continue
             event, message, position = item
