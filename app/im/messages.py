@@ -183,6 +183,14 @@ async def mark_delivered(user_id: int, conversation: int, upto: int) -> None:
                      ' AND "user" = $2', conversation, user_id, upto)
 
 
+async def mark_delivered_many(user_id: int, conversations_: list[int], upto: list[int]) -> None:
+    """Delivered pointers of one user in several conversations at once (a stream's batch)."""
+    await db.execute(
+        'UPDATE im_member m SET delivered_upto = greatest(m.delivered_upto, d.upto) FROM unnest($2::bigint[],'
+        ' $3::bigint[]) AS d(conversation, upto) WHERE m.conversation = d.conversation AND m."user" = $1',
+        user_id, conversations_, upto)
+
+
 async def receipts(conversation: int, sender: int, message_ids: list[int]) -> dict[int, dict]:
     """For the sender's own messages: how many of the other members have had each delivered and read."""
     if not message_ids:

@@ -23,6 +23,7 @@ from app.im.conversations import CHANNEL
 QUEUE_SIZE = 500
 BACKLOG_LIMIT = 1000
 PING_SECONDS = 25
+FLUSH_SECONDS = 2  # how often a stream writes its "delivered" pointers
 RESYNC = -1
 LOOKBACK_SECONDS = 10
 SEEN_SIZE = 5000
@@ -187,6 +188,28 @@ class _Seen:
         return f"{self.last}~{recent}" if recent else str(self.last)
 
 
+class _Delivered:
+    """The newest message per conversation this stream handed to its page, written to the member's
+    `delivered_upto` at most every FLUSH_SECONDS in one statement (receipts: "delivered", IM-05)."""
+
+    def __init__(self, user: int) -> None:
+        self.user, self.upto, self.flushed = user, {}, time.monotonic()
+
+    def note(self, event: dict, message: dict | None) -> None:
+        if message is not None and event["kind"] == "message" and message["sender"] != self.user:
+            self.upto[event["conversation"]] = max(self.upto.get(event["conversation"], 0), message["id"])
+
+    def due(self) -> float | None:
+        """Seconds until the next write, or None when nothing waits."""
+        return max(0.0, FLUSH_SECONDS - (time.monotonic() - self.flushed)) if self.upto else None
+
+    async def flush(self) -> None:
+        if self.upto:
+            pairs, self.upto = self.upto, {}
+            await messages.mark_delivered_many(self.user, list(pairs), list(pairs.values()))
+        self.flushed = time.monotonic()
+
+
 async def events(user: int, cursor: str | None) -> AsyncIterator[tuple[dict, dict | None, str] | None]:
     """(event, message, cursor) after the `cursor` a page last received (see parse_cursor), then live ones;
     None now and then (a keep-alive). Give the cursor back on a reconnect."""
@@ -196,7 +219,7 @@ async def events(user: int, cursor: str | None) -> AsyncIterator[tuple[dict, dic
     _by_user.setdefault(user, set()).add(stream)
     for conversation in await conversations.conversation_ids(user):
         _attach(stream, conversation)
-    seen = _Seen(after, have)
+    seen, delivered, pinged = _Seen(after, have), _Delivered(user), time.monotonic()
     try:
         pending: list[int] = await _backlog(user, after, have)
         while True:
@@ -205,13 +228,21 @@ async def events(user: int, cursor: str | None) -> AsyncIterator[tuple[dict, dic
                 batch = await _read(chunk)
                 for event_id in chunk:
                     if event_id in batch and seen.add(event_id):
+                        delivered.note(*batch[event_id])
                         yield (*batch[event_id], seen.cursor())
                 if not pending and len(chunk) == 200:
                     pending = await _backlog(user, seen.last, seen.ids)  # a long backlog: read on
+            due = delivered.due()
+            wait = PING_SECONDS - (time.monotonic() - pinged)
             try:
-                got = await asyncio.wait_for(stream.queue.get(), PING_SECONDS)
+                got = await asyncio.wait_for(stream.queue.get(), max(0.05, min(wait, due) if due is not None
+                                                                        else wait))
             except TimeoutError:
-                yield None
+                if delivered.due() == 0:
+                    await delivered.flush()
+                if time.monotonic() - pinged >= PING_SECONDS:
+                    pinged = time.monotonic()
+                    yield None
                 continue
             if got == RESYNC:
                 pending = await _backlog(user, seen.last, {i for _t, i in seen.recent})
@@ -221,8 +252,11 @@ async def events(user: int, cursor: str | None) -> AsyncIterator[tuple[dict, dic
                 continue
             item = await _load_one(event_id, token)
             if item is not None and seen.add(event_id):
+                delivered.note(*item)
                 yield (*item, seen.cursor())
     finally:
+        with contextlib.suppress(Exception):  # what was handed over before the page went away
+            await delivered.flush()
         _by_user.get(user, set()).discard(stream)
         for conversation in stream.conversations:
             with contextlib.suppress(KeyError):

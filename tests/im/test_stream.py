@@ -2,6 +2,7 @@
 exactly once — a message whose transaction commits late included; live events arrive through the realtime hub
 (PostgreSQL LISTEN/NOTIFY); another user's conversation never shows up in a stream."""
 import asyncio
+import contextlib
 
 import pytest
 
@@ -97,5 +98,26 @@ async def test_joining_a_group_while_connected_starts_its_events(db):
         await messages.send(owner, group, "欢迎")
         (event, message, _cursor), = await asyncio.wait_for(waiting, 5)
         assert message["body"] == "欢迎" and event["conversation"] == group
+    finally:
+        await agen.aclose()
+
+
+@pytest.mark.req("IM-05")
+async def test_a_message_handed_to_the_receivers_stream_counts_as_delivered_not_read(db):
+    me, other = await actor_of("alumnus"), await actor_of("hq")
+    chat = await conversations.direct(me, other.id)
+    agen = stream.events(me.id, await stream.page_cursor(me.id))
+    try:
+        waiting = asyncio.ensure_future(_take(agen, 1))
+        await asyncio.sleep(0.3)
+        sent = await messages.send(other, chat, "到了吗")
+        await asyncio.wait_for(waiting, 5)
+        waiting = asyncio.ensure_future(_take(agen, 1, timeout=10))
+        await asyncio.sleep(stream.FLUSH_SECONDS + 1)  # the stream writes its delivered pointer in batches
+        receipt = (await messages.receipts(chat, other.id, [sent]))[sent]
+        assert receipt["delivered"] == 1 and receipt["read"] == 0
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
     finally:
         await agen.aclose()
