@@ -32,4 +32,8 @@ async def find_user(text: str) -> int | None:
 
 async def find_users(text: str, limit: int = 200) -> list[int]:
     names = [n for n in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if n][:limit]
-    return [i for i in [await find_user(n) for n in names] if i]
+    if not names:
+        return []
+    rows = await db.fetch("SELECT id FROM app_user WHERE is_active AND (username = ANY($1::text[])"
+                          " OR phone = ANY($1::text[]))", [n.strip()[:64] for n in names])
+    return [r["id"] for r in rows]  # one query for the whole list, not one per name
